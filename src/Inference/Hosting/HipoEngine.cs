@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using HiPO.Inference.Prompting;
+using HiPO.Inference.Scheduling;
+using LLama;
+using LLama.Common;
+using LLama.Native;
+using Microsoft.Extensions.Logging;
+
+namespace HiPO.Inference.Hosting;
+
+/// <summary>Where the engine is in its life.</summary>
+public enum EngineState { Loading, Ready, Failed, Stopped }
+
+/// <summary>
+/// The inference engine as the API layer sees it: loads one GGUF (in the background, with progress),
+/// then serves generation requests through the <see cref="BatchScheduler"/>.
+/// </summary>
+public sealed class HipoEngine(ModelOptions model, InferenceOptions inference, ReasoningOptions reasoning, ILoggerFactory loggers) : IAsyncDisposable
+{
+    private readonly ILogger _logger = loggers.CreateLogger<HipoEngine>();
+    private LLamaWeights? _weights;
+    private BatchScheduler? _scheduler;
+
+    public EngineState State { get; private set; } = EngineState.Loading;
+
+    public string? FailureReason { get; private set; }
+
+    /// <summary>Fraction of the model loaded, 0 to 1.</summary>
+    public float LoadProgress { get; private set; }
+
+    /// <summary>The id clients use for this model: configured, else the GGUF's <c>general.name</c>, else the file name.</summary>
+    public string ModelId { get; private set; } = model.Id ?? (model.Demo ? DemoModel.Id : Path.GetFileNameWithoutExtension(model.Path ?? "model"));
+
+    public DateTimeOffset Created { get; } = DateTimeOffset.UtcNow;
+
+    public HipoPromptRenderer Renderer { get; } = new(reasoning);
+
+    public ReasoningOptions Reasoning => reasoning;
+
+    public BatchScheduler Scheduler => _scheduler ?? throw new InvalidOperationException("The model is not loaded.");
+
+    /// <summary>Tokens in the model's vocabulary (valid ids are 0 to this minus one).</summary>
+    public int VocabularySize => _weights?.NativeHandle.Vocab.Count ?? 0;
+
+    public SchedulerSnapshot Snapshot => _scheduler?.Snapshot ?? SchedulerSnapshot.Empty;
+
+    /// <summary>The GGUF file to load: the configured one, or the generated demo model. Throws <see cref="ModelFileException"/> when unusable.</summary>
+    public string ResolveModelPath()
+    {
+        var path = model.Demo ? DemoModel.EnsureWritten() : model.Path;
+        ModelFile.Validate(path);
+        return path!;
+    }
+
+    public async Task LoadAsync(CancellationToken cancellation)
+    {
+        try
+        {
+            var path = ResolveModelPath();
+            NativeBackend.Configure(model, loggers.CreateLogger("HiPO.Inference.Native"));
+            var parameters = CreateParameters(path);
+            var started = Stopwatch.GetTimestamp();
+            var lastLogged = -1;
+            var progress = new Progress<float>(p =>
+            {
+                LoadProgress = p;
+                var tenth = (int)(p * 10);
+                if (tenth > lastLogged)
+                {
+                    lastLogged = tenth;
+                    _logger.LogInformation("Loading model {Path}: {Percent:0}%", path, p * 100);
+                }
+            });
+            _weights = await LLamaWeights.LoadFromFileAsync(parameters, cancellation, progress).ConfigureAwait(false);
+            if (model.Id is null && _weights.Metadata.TryGetValue("general.name", out var name) && !string.IsNullOrWhiteSpace(name))
+                ModelId = name;
+            var devices = NativeBackend.Devices();
+            _logger.LogInformation(
+                "Native backend {Library}; devices {Devices}; GPU offload {Gpu}",
+                NativeBackend.LoadedLibrary ?? "(unknown)", string.Join(", ", devices), NativeBackend.SupportsGpuOffload);
+            if (model.RequireGpu && !devices.Any(d => !d.StartsWith("CPU", StringComparison.OrdinalIgnoreCase)))
+                throw new InvalidOperationException(
+                    $"Model:RequireGpu is set but no GPU backend loaded (devices: {string.Join(", ", devices)}; library: {NativeBackend.LoadedLibrary}). " +
+                    "Check the CUDA runtime libraries and Model:NativeLibraryPath.");
+            var tokenizer = new PromptTokenizer(_weights);
+            _scheduler = new BatchScheduler(_weights, parameters, inference, reasoning, tokenizer, loggers.CreateLogger<BatchScheduler>());
+            State = EngineState.Ready;
+            _logger.LogInformation(
+                "Model {ModelId} ready in {Seconds:0.0} s: context {Context} tokens, {Parallel} parallel sequences, batch {Batch}, {Threads} threads",
+                ModelId, Stopwatch.GetElapsedTime(started).TotalSeconds, _scheduler.ContextSize, inference.MaxParallel, model.BatchSize, model.EffectiveThreads);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            FailureReason = e.Message;
+            State = EngineState.Failed;
+            throw;
+        }
+    }
+
+    private ModelParams CreateParameters(string path) => new(path)
+    {
+        ContextSize = (uint)model.ContextSize,
+        BatchSize = (uint)model.BatchSize,
+        UBatchSize = (uint)Math.Min(model.BatchSize, 512),
+        Threads = model.EffectiveThreads,
+        BatchThreads = model.EffectiveThreads,
+        GpuLayerCount = model.GpuLayers < 0 ? 999 : model.GpuLayers,
+        MainGpu = model.MainGpu,
+        SplitMode = Enum.Parse<GPUSplitMode>(model.SplitMode, ignoreCase: true),
+        FlashAttention = model.FlashAttention,
+        TypeK = ParseCacheType(model.KvCacheType),
+        TypeV = ParseCacheType(model.KvCacheType),
+        KVUnified = true,
+        SeqMax = (uint)Math.Min(256, inference.MaxParallel + inference.CachedSequences + 1),
+        LoadMode = LLamaLoadMode.MemoryMap,
+    };
+
+    private static GGMLType ParseCacheType(string type) => Enum.Parse<GGMLType>("GGML_TYPE_" + type.ToUpperInvariant());
+
+    public async Task StopAsync(TimeSpan drain)
+    {
+        if (_scheduler is not null)
+            await _scheduler.StopAsync(drain).ConfigureAwait(false);
+        State = EngineState.Stopped;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_scheduler is not null)
+            await _scheduler.DisposeAsync().ConfigureAwait(false);
+        _weights?.Dispose();
+        State = EngineState.Stopped;
+    }
+}

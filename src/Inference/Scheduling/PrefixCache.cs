@@ -1,0 +1,64 @@
+using LLama.Batched;
+using LLama.Native;
+
+namespace HiPO.Inference.Scheduling;
+
+/// <summary>
+/// Finished sequences whose KV cache is kept so that a later prompt sharing their prefix skips that much
+/// prefill (least recently used first out). Owned by the scheduler's loop thread.
+/// </summary>
+internal sealed class PrefixCache(int capacity) : IDisposable
+{
+    internal sealed record Entry(Conversation Conversation, List<LLamaToken> Tokens);
+
+    private readonly LinkedList<Entry> _entries = new();
+
+    public int Count => _entries.Count;
+
+    public int Cells => _entries.Sum(e => e.Tokens.Count);
+
+    public void Add(Conversation conversation, List<LLamaToken> tokens)
+    {
+        if (capacity == 0 || tokens.Count == 0)
+        {
+            conversation.Dispose();
+            return;
+        }
+        _entries.AddFirst(new Entry(conversation, tokens));
+        while (_entries.Count > capacity)
+            EvictOldest();
+    }
+
+    /// <summary>Removes and returns the entry sharing the longest prefix with <paramref name="prompt"/>, if at least <paramref name="minimum"/> tokens.</summary>
+    public (Entry Entry, int Shared)? TakeLongestPrefix(ReadOnlySpan<LLamaToken> prompt, int minimum)
+    {
+        LinkedListNode<Entry>? best = null;
+        var bestShared = 0;
+        for (var node = _entries.First; node is not null; node = node.Next)
+        {
+            var shared = prompt.CommonPrefixLength(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(node.Value.Tokens));
+            if (shared > bestShared)
+                (best, bestShared) = (node, shared);
+        }
+        if (best is null || bestShared < minimum)
+            return null;
+        _entries.Remove(best);
+        return (best.Value, bestShared);
+    }
+
+    public bool EvictOldest()
+    {
+        if (_entries.Last is not { } last)
+            return false;
+        _entries.RemoveLast();
+        last.Value.Conversation.Dispose();
+        return true;
+    }
+
+    public void Dispose()
+    {
+        while (EvictOldest())
+        {
+        }
+    }
+}

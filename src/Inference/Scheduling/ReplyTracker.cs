@@ -1,0 +1,93 @@
+using HiPO.Inference.Prompting;
+using HiPO.ModeParsing;
+
+namespace HiPO.Inference.Scheduling;
+
+/// <summary>
+/// Follows one choice's reply text as it is decoded: splits it into judge, decision, reasoning and answer,
+/// counts reasoning tokens, and applies stop strings to the answer only (text in the judge or the reasoning never stops a reply).
+/// </summary>
+internal sealed class ReplyTracker
+{
+    private readonly IReasoningParser? _parser;
+    private readonly StopStringMatcher _stops;
+    private readonly ThinkMode? _forcedMode;
+
+    public ReplyTracker(RenderedPrompt prompt, IReadOnlyList<string> stops, bool raw)
+    {
+        _stops = new StopStringMatcher(stops);
+        if (raw)
+            return;
+        _parser = new HipoReplyParser(prompt.StartsInJudge);
+        _forcedMode = prompt.ForcedMode;
+        // A forced mode's prefill is part of the assistant turn: the parser reads it so it starts where the model does.
+        _parser.Feed(prompt.ReplyPrefill, []);
+    }
+
+    public ThinkMode? Mode => _parser?.Mode;
+
+    public bool InReasoning => _parser?.Section == ReplySection.Reasoning;
+
+    public bool InAnswer => _parser is null || _parser.Section == ReplySection.Answer;
+
+    /// <summary>The reply is complete: a stop string matched or the answer was closed.</summary>
+    public bool IsComplete => _stops.Stopped || _parser?.Section == ReplySection.Done;
+
+    /// <summary>Tokens generated before the answer began: the judge, the decision and the reasoning.</summary>
+    public int ReasoningTokens { get; private set; }
+
+    /// <summary>Tokens generated inside <c>&lt;think&gt;</c>, the part a reasoning budget limits.</summary>
+    public int ThinkTokens { get; private set; }
+
+    public void Start(List<ModeEvent> output)
+    {
+        if (_forcedMode is { } mode)
+            output.Add(new ModeEvent(ModeEventKind.ModeDecided, "", mode));
+    }
+
+    public void OnToken(string text, List<ModeEvent> output)
+    {
+        if (_parser is null)
+        {
+            Emit(_stops.Feed(text), output);
+            return;
+        }
+        if (_parser.Section is ReplySection.Judge or ReplySection.Reasoning)
+            ReasoningTokens++;
+        if (_parser.Section == ReplySection.Reasoning)
+            ThinkTokens++;
+        Route(parsed => _parser.Feed(text, parsed), output);
+    }
+
+    /// <summary>Text the server wrote into the reply (closing the reasoning when its budget runs out).</summary>
+    public void Inject(string text, List<ModeEvent> output) => Route(parsed => _parser?.Feed(text, parsed), output);
+
+    public void Finish(bool endedNaturally, List<ModeEvent> output)
+    {
+        if (_parser is not null)
+            Route(parsed => _parser.Finish(endedNaturally, parsed), output);
+        if (!_stops.Stopped)
+            Emit(_stops.Flush(), output);
+    }
+
+    private void Route(Action<List<ModeEvent>> parse, List<ModeEvent> output)
+    {
+        var parsed = new List<ModeEvent>();
+        parse(parsed);
+        foreach (var e in parsed)
+        {
+            if (_stops.Stopped)
+                return;
+            if (e.Kind == ModeEventKind.Answer)
+                Emit(_stops.Feed(e.Text), output);
+            else
+                output.Add(e);
+        }
+    }
+
+    private static void Emit(string answer, List<ModeEvent> output)
+    {
+        if (answer.Length > 0)
+            output.Add(new ModeEvent(ModeEventKind.Answer, answer));
+    }
+}

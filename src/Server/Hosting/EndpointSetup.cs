@@ -1,0 +1,56 @@
+using HiPO.Inference.Hosting;
+using HiPO.Server.OpenAI;
+using Microsoft.AspNetCore.Diagnostics;
+
+namespace HiPO.Server.Hosting;
+
+/// <summary>Where the server listens, and how it answers what no endpoint handles.</summary>
+public static class EndpointSetup
+{
+    /// <summary>Applies <c>Server:Host</c>/<c>Server:Port</c> (or <c>--host</c>/<c>--port</c>) unless ASP.NET Core's own <c>--urls</c> is given.</summary>
+    public static IHostApplicationBuilder AddHipoEndpoint(this WebApplicationBuilder builder)
+    {
+        var host = builder.Configuration["Server:Host"] ?? "0.0.0.0";
+        var port = builder.Configuration["Server:Port"] ?? "8080";
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+            builder.WebHost.UseUrls($"http://{host}:{port}");
+        return builder;
+    }
+
+    /// <summary>Stops startup with one clear line when the configured model file cannot be served.</summary>
+    public static bool ModelFileIsUsable(this WebApplication app)
+    {
+        try
+        {
+            app.Services.GetRequiredService<HipoEngine>().ResolveModelPath();
+            return true;
+        }
+        catch (ModelFileException e)
+        {
+            app.Logger.LogCritical("{Reason}", e.Message);
+            return false;
+        }
+    }
+
+    /// <summary>Unexpected failures and unmatched routes still answer with OpenAI's error body.</summary>
+    public static WebApplication UseHipoErrors(this WebApplication app)
+    {
+        app.UseExceptionHandler(errors => errors.Run(async context =>
+        {
+            var failure = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+            var error = failure is BadHttpRequestException bad
+                ? new ApiException(bad.StatusCode, bad.Message, "invalid_request_error", null, bad.StatusCode == 413 ? "request_too_large" : "bad_request")
+                : new ApiException(StatusCodes.Status500InternalServerError, "The server failed to handle this request.", "server_error", null, "internal_error");
+            await error.ToResult(context).ExecuteAsync(context);
+        }));
+        return app;
+    }
+
+    public static WebApplication MapHipoFallback(this WebApplication app)
+    {
+        app.MapFallback((HttpContext context) => new ApiException(StatusCodes.Status404NotFound,
+            $"Unknown endpoint: {context.Request.Method} {context.Request.Path}.", "invalid_request_error", null, "unknown_url").ToResult(context))
+            .ExcludeFromDescription();
+        return app;
+    }
+}

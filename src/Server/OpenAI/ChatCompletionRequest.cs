@@ -1,0 +1,67 @@
+using System.Text.Json;
+
+namespace HiPO.Server.OpenAI;
+
+/// <summary>
+/// <c>POST /v1/chat/completions</c> body: OpenAI's fields plus HiPO's think-mode controls. Polymorphic
+/// fields (<c>stop</c>, <c>content</c>, ...) stay <see cref="JsonElement"/> and are validated by the mapper.
+/// </summary>
+public sealed class ChatCompletionRequest
+{
+    public string? Model { get; set; }
+    public List<ChatMessageInput>? Messages { get; set; }
+    public bool? Stream { get; set; }
+    public StreamOptions? StreamOptions { get; set; }
+    public int? MaxTokens { get; set; }
+    public int? MaxCompletionTokens { get; set; }
+    public double? Temperature { get; set; }
+    public double? TopP { get; set; }
+    public int? TopK { get; set; }
+    public double? MinP { get; set; }
+    public long? Seed { get; set; }
+    /// <summary>A string or an array of up to 4 strings; applied to the answer only.</summary>
+    public JsonElement? Stop { get; set; }
+    public int? N { get; set; }
+    public double? PresencePenalty { get; set; }
+    public double? FrequencyPenalty { get; set; }
+    public double? RepetitionPenalty { get; set; }
+    /// <summary>Token id (as a string key) to a bias from -100 (ban) to 100.</summary>
+    public Dictionary<string, double>? LogitBias { get; set; }
+    public bool? Logprobs { get; set; }
+    public int? TopLogprobs { get; set; }
+    public string? User { get; set; }
+    public JsonElement? ResponseFormat { get; set; }
+    public JsonElement? Tools { get; set; }
+    public JsonElement? ToolChoice { get; set; }
+    public bool? ParallelToolCalls { get; set; }
+
+    /// <summary>HiPO: <c>auto</c> (the model decides), <c>on</c> or <c>off</c>.</summary>
+    public string? ThinkMode { get; set; }
+    /// <summary>OpenAI's form: <c>none</c>/<c>minimal</c> force think-off, <c>low</c>/<c>medium</c>/<c>high</c> force think-on.</summary>
+    public string? ReasoningEffort { get; set; }
+    /// <summary>vLLM/Qwen3's form: <c>{"enable_thinking": true|false}</c>.</summary>
+    public JsonElement? ChatTemplateKwargs { get; set; }
+    /// <summary>Ollama's form: <c>true</c>/<c>false</c> (or an effort level).</summary>
+    public JsonElement? Think { get; set; }
+    /// <summary>Most tokens of reasoning before the server closes it and the model answers.</summary>
+    public int? MaxReasoningTokens { get; set; }
+    /// <summary>False omits the reasoning text from the response (it is still generated and counted).</summary>
+    public bool? IncludeReasoning { get; set; }
+}
+
+public sealed class StreamOptions
+{
+    public bool? IncludeUsage { get; set; }
+}
+
+/// <summary>One input message. <c>content</c> is a string, an array of text parts, or null (assistant tool calls).</summary>
+public sealed class ChatMessageInput
+{
+    public string? Role { get; set; }
+    public JsonElement? Content { get; set; }
+    public string? Name { get; set; }
+    public string? ReasoningContent { get; set; }
+    public string? Reasoning { get; set; }
+    public JsonElement? ToolCalls { get; set; }
+    public string? ToolCallId { get; set; }
+}

@@ -1,0 +1,17 @@
+using System.Text.Json.Serialization;
+
+namespace HiPO.Server.OpenAI;
+
+/// <summary>Source-generated JSON for the OpenAI wire types: snake_case names, nulls omitted unless a type says otherwise.</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    AllowTrailingCommas = false,
+    ReadCommentHandling = System.Text.Json.JsonCommentHandling.Disallow)]
+[JsonSerializable(typeof(ChatCompletionRequest))]
+[JsonSerializable(typeof(ChatCompletion))]
+[JsonSerializable(typeof(ChatCompletionChunk))]
+[JsonSerializable(typeof(ModelList))]
+[JsonSerializable(typeof(ModelCard))]
+[JsonSerializable(typeof(ErrorResponse))]
+public sealed partial class OpenAiJsonContext : JsonSerializerContext;

@@ -1,0 +1,67 @@
+using HiPO.Inference.Hosting;
+using HiPO.Inference.Prompting;
+using HiPO.Inference.Scheduling;
+using HiPO.ModeParsing;
+
+namespace HiPO.Server.Tests.Inference;
+
+public sealed class ReplyTrackerTests
+{
+    private static readonly HipoPromptRenderer Renderer = new(new ReasoningOptions());
+
+    private static (List<ModeEvent> Events, ReplyTracker Tracker) Run(ThinkModeRequest mode, string[] stops, params string[] tokens)
+    {
+        var tracker = new ReplyTracker(Renderer.Render([new ChatTurn(ChatRole.User, "q")], mode), stops, raw: false);
+        var events = new List<ModeEvent>();
+        tracker.Start(events);
+        foreach (var token in tokens)
+        {
+            tracker.OnToken(token, events);
+            if (tracker.IsComplete)
+                break;
+        }
+        if (!tracker.IsComplete)
+            tracker.Finish(endedNaturally: true, events);
+        return (events, tracker);
+    }
+
+    private static string Text(List<ModeEvent> events, ModeEventKind kind) => string.Concat(events.Where(e => e.Kind == kind).Select(e => e.Text));
+
+    [Fact]
+    public void A_stop_string_inside_the_reasoning_does_not_stop_the_reply()
+    {
+        var (events, _) = Run(ThinkModeRequest.Auto, ["STOP"], "Hard.", "\n</judge>\n", "<think_on>\n<think>\n", "we could STOP here", "\n</think>\n<answer>\n", "done", "\n</answer>");
+
+        Assert.Equal("we could STOP here", Text(events, ModeEventKind.Reasoning));
+        Assert.Equal("done", Text(events, ModeEventKind.Answer));
+    }
+
+    [Fact]
+    public void A_stop_string_in_the_answer_ends_the_reply_without_being_emitted()
+    {
+        var (events, tracker) = Run(ThinkModeRequest.Auto, ["STOP"], "Easy.", "\n</judge>\n<think_off>\n<answer>\n", "one ST", "OP two");
+
+        Assert.True(tracker.IsComplete);
+        Assert.Equal("one ", Text(events, ModeEventKind.Answer));
+    }
+
+    [Fact]
+    public void A_forced_mode_is_reported_first_and_the_prefill_is_not_echoed()
+    {
+        var (events, tracker) = Run(ThinkModeRequest.Off, [], "\nParis.", "\n</answer>");
+
+        Assert.Equal(new ModeEvent(ModeEventKind.ModeDecided, "", ThinkMode.Off), events[0]);
+        Assert.Equal("Paris.", Text(events, ModeEventKind.Answer));
+        Assert.Equal("", Text(events, ModeEventKind.Judge));
+        Assert.Equal(ThinkMode.Off, tracker.Mode);
+    }
+
+    [Fact]
+    public void Tokens_before_the_answer_count_as_reasoning_and_only_think_tokens_count_against_the_budget()
+    {
+        var (_, tracker) = Run(ThinkModeRequest.Auto, [], "Hard.", "\n</judge>\n", "<think_on>\n<think>\n", "a", "b", "\n</think>\n<answer>\n", "x", "\n</answer>");
+
+        Assert.Equal(5, tracker.ReasoningTokens);
+        Assert.Equal(3, tracker.ThinkTokens);
+    }
+}
