@@ -37,15 +37,15 @@ public static class GgufReader
                 throw new InvalidDataException($"'{path}' is GGUF version {version}; only versions 2 and 3 are supported.");
             }
 
-            var content = new Content(reader, path);
-            long tensorCount = content.ReadCount();
-            long metadataCount = content.ReadCount();
+            var header = new HeaderReader(reader, path);
+            long tensorCount = header.ReadCount();
+            long metadataCount = header.ReadCount();
             var metadata = new Dictionary<string, object>((int)Math.Min(metadataCount, 4096), StringComparer.Ordinal);
             for (long i = 0; i < metadataCount; i++)
             {
-                string key = content.ReadString();
+                string key = header.ReadString();
                 var type = (GgufValueType)reader.ReadUInt32();
-                if (!metadata.TryAdd(key, content.ReadValue(type)))
+                if (!metadata.TryAdd(key, header.ReadValue(type)))
                 {
                     throw new InvalidDataException($"'{path}' is corrupt: metadata key '{key}' appears twice.");
                 }
@@ -62,7 +62,7 @@ public static class GgufReader
             var infos = new List<(string Name, GgmlType Type, long[] Shape, long Offset)>();
             for (long i = 0; i < tensorCount; i++)
             {
-                string name = content.ReadString();
+                string name = header.ReadString();
                 uint dimensions = reader.ReadUInt32();
                 if (dimensions is < 1 or > 4)
                 {
@@ -93,7 +93,7 @@ public static class GgufReader
     }
 
     /// <summary>Reads counted strings and values, refusing counts larger than the rest of the file.</summary>
-    private sealed class Content(BinaryReader reader, string path)
+    private sealed class HeaderReader(BinaryReader reader, string path)
     {
         private long Remaining => reader.BaseStream.Length - reader.BaseStream.Position;
 

@@ -162,7 +162,11 @@ public sealed class GgufWriter
         }
         catch
         {
-            File.Delete(partialPath);
+            if (File.Exists(partialPath))
+            {
+                File.Delete(partialPath);
+            }
+
             throw;
         }
     }

@@ -2,7 +2,7 @@ namespace HiPO.Gguf;
 
 /// <summary>
 /// The write-only stream a tensor producer writes into: it forwards to the file, refuses bytes
-/// beyond the declared size, and reports progress over the whole data section.
+/// beyond the declared size, and reports progress over the whole data section (the writer itself reports 0 and 1).
 /// </summary>
 internal sealed class TensorDataStream(
     Stream file,
@@ -48,7 +48,7 @@ internal sealed class TensorDataStream(
         if (progress is not null)
         {
             double fraction = (double)(writtenBefore + _written) / totalBytes;
-            if (fraction - _lastReported >= ReportStep)
+            if (fraction - _lastReported >= ReportStep && fraction < 1)
             {
                 _lastReported = fraction;
                 progress.Report(fraction);

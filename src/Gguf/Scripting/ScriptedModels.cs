@@ -3,7 +3,8 @@ using System.Text.RegularExpressions;
 namespace HiPO.Gguf.Scripting;
 
 /// <summary>
-/// Ready-made scripted models for tests and the server's demo mode.
+/// Ready-made scripted models for tests and the server's demo mode. Each property builds its small
+/// script when read.
 /// </summary>
 /// <remarks>
 /// A scripted token has one successor wherever it appears, and the byte token "\n" starts every
@@ -17,29 +18,29 @@ public static partial class ScriptedModels
     private const string EndOfTurn = "<|im_end|>";
 
     /// <summary>A think-on reply: judge, <c>&lt;think_on&gt;</c>, reasoning, answer.</summary>
-    public static ScriptedFixture ThinkOn { get; } = BuildThinkOn();
+    public static ScriptedFixture ThinkOn => BuildThinkOn();
 
     /// <summary>A think-off reply: judge, <c>&lt;think_off&gt;</c>, answer.</summary>
-    public static ScriptedFixture ThinkOff { get; } = BuildThinkOff();
+    public static ScriptedFixture ThinkOff => BuildThinkOff();
 
     /// <summary>
     /// A think-off reply whose answer has CJK text in word tokens, a CJK character split across three
     /// byte tokens and an emoji split across four.
     /// </summary>
-    public static ScriptedFixture MultiByte { get; } = BuildMultiByte();
+    public static ScriptedFixture MultiByte => BuildMultiByte();
 
     /// <summary>A think-off reply whose answer repeats "\nThis reply never ends." forever.</summary>
-    public static ScriptedFixture Endless { get; } = BuildEndless();
+    public static ScriptedFixture Endless => BuildEndless();
 
     /// <summary>A reply that ignores HiPO's format: plain text, no tags.</summary>
-    public static ScriptedFixture Malformed { get; } = BuildMalformed();
+    public static ScriptedFixture Malformed => BuildMalformed();
 
     /// <summary>
     /// The demo model: after "\n" (auto mode) a think-on reply that explains the demo; after
     /// <c>&lt;think&gt;</c> (a forced think-on prefill) the same reasoning and answer; after
     /// <c>&lt;answer&gt;</c> (a forced think-off prefill) the same answer.
     /// </summary>
-    public static ScriptedFixture Demo { get; } = BuildDemo();
+    public static ScriptedFixture Demo => BuildDemo();
 
     private static ScriptedFixture BuildThinkOn()
     {
@@ -123,7 +124,8 @@ public static partial class ScriptedModels
     /// <summary>
     /// Splits text into word pieces (each with its leading whitespace, the last with any trailing
     /// whitespace). A word already used in the model is joined with the words after it until the
-    /// piece is new, so a repeated word never needs two successors.
+    /// piece is new (at the end of the text, with the pieces before it), so a repeated word never
+    /// needs two successors.
     /// </summary>
     private sealed partial class WordSplitter
     {
@@ -132,7 +134,7 @@ public static partial class ScriptedModels
         public ScriptPiece[] Split(string text)
         {
             string[] words = [.. Word().Matches(text).Select(m => m.Value)];
-            var pieces = new List<ScriptPiece>();
+            var pieces = new List<string>();
             for (int i = 0; i < words.Length;)
             {
                 string piece = words[i++];
@@ -141,11 +143,17 @@ public static partial class ScriptedModels
                     piece += words[i++];
                 }
 
+                while (_used.Contains(piece) && pieces.Count > 0)
+                {
+                    piece = pieces[^1] + piece;
+                    pieces.RemoveAt(pieces.Count - 1);
+                }
+
                 _used.Add(piece);
                 pieces.Add(piece);
             }
 
-            return [.. pieces];
+            return [.. pieces.Select(p => (ScriptPiece)p)];
         }
 
         [GeneratedRegex(@"\s*\S+(\s+\z)?")]

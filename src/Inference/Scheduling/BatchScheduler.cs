@@ -86,9 +86,9 @@ public sealed class BatchScheduler : IAsyncDisposable
         if (reservation > _contextSize)
             throw new ContextLengthExceededException(
                 $"This model's maximum context length is {_contextSize} tokens. However, you requested {reservation} tokens " +
-                $"({prompt.Length} in the prompt, {maxTokens} for each of {request.Choices} choices). Please reduce the prompt, max_tokens or n.");
+                $"({prompt.Length} in the prompt, {maxTokens} for each of {request.Choices} choices). Please reduce the prompt, max_tokens or n.", "n");
         if (request.Choices > _options.MaxParallel)
-            throw new ContextLengthExceededException($"n = {request.Choices} exceeds the {_options.MaxParallel} sequences this server decodes at once.");
+            throw new ContextLengthExceededException($"n = {request.Choices} exceeds the {_options.MaxParallel} sequences this server decodes at once.", "n");
         if (_stopping)
             throw new ServerBusyException("The server is shutting down.", "shutting_down", TimeSpan.FromSeconds(5));
 
@@ -114,13 +114,13 @@ public sealed class BatchScheduler : IAsyncDisposable
             throw new ArgumentException("The prompt is empty.");
         if (promptTokens >= _contextSize)
             throw new ContextLengthExceededException(
-                $"This model's maximum context length is {_contextSize} tokens. However, your prompt has {promptTokens} tokens. Please shorten it.");
+                $"This model's maximum context length is {_contextSize} tokens. However, your prompt has {promptTokens} tokens. Please shorten it.", "messages");
         if (request.MaxTokens is { } max)
         {
             if (promptTokens + max > _contextSize)
                 throw new ContextLengthExceededException(
                     $"This model's maximum context length is {_contextSize} tokens. However, you requested {promptTokens + max} tokens " +
-                    $"({promptTokens} in the prompt, {max} in the completion). Please reduce the prompt or max_tokens.");
+                    $"({promptTokens} in the prompt, {max} in the completion). Please reduce the prompt or max_tokens.", "max_tokens");
             return max;
         }
         // Like llama-server's slots: by default a request may fill its share of the context, or what is left when its prompt is larger.
@@ -174,8 +174,8 @@ public sealed class BatchScheduler : IAsyncDisposable
             foreach (var request in _active.Concat(_pending).ToList())
                 Fail(request, "The server stopped.");
             _cache.Dispose();
-            _executor.Dispose();
             Publish();
+            _executor.Dispose();
             _stopped.TrySetResult();
         }
     }

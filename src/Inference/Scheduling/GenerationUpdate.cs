@@ -23,7 +23,7 @@ public sealed record TokenLogprob(string Token, byte[] Bytes, float Logprob, IRe
 public sealed record TokenAlternative(string Token, byte[] Bytes, float Logprob);
 
 /// <summary>What the reply parser concluded about one choice.</summary>
-public sealed record ChoiceSummary(ThinkMode? Mode, bool ReasoningTruncated, int CompletionTokens, int ReasoningTokens);
+public sealed record ChoiceSummary(ThinkMode? Mode, bool ReasoningTruncated, int CompletionTokens, int ReasoningTokens, bool JudgeWasAnswer);
 
 /// <summary>Token counts and timings of a whole request.</summary>
 public sealed record GenerationUsage(

@@ -62,10 +62,22 @@ internal sealed class ReplyTracker
     /// <summary>Text the server wrote into the reply (closing the reasoning when its budget runs out).</summary>
     public void Inject(string text, List<ModeEvent> output) => Route(parsed => _parser?.Feed(text, parsed), output);
 
+    /// <summary>
+    /// The model never used the HiPO format: what streamed as judge text was re-sent as the answer when the
+    /// reply ended, so a whole response reports it as the answer only.
+    /// </summary>
+    public bool JudgeWasAnswer { get; private set; }
+
     public void Finish(bool endedNaturally, List<ModeEvent> output)
     {
         if (_parser is not null)
+        {
+            var undecided = _parser.Mode is null;
             Route(parsed => _parser.Finish(endedNaturally, parsed), output);
+            JudgeWasAnswer = undecided && _parser.Mode is not null;
+            if (JudgeWasAnswer)
+                ReasoningTokens = 0;
+        }
         if (!_stops.Stopped)
             Emit(_stops.Flush(), output);
     }

@@ -7,5 +7,8 @@ public sealed class ServerBusyException(string message, string code, TimeSpan re
     public TimeSpan RetryAfter { get; } = retryAfter;
 }
 
-/// <summary>The request can never fit the model's context.</summary>
-public sealed class ContextLengthExceededException(string message) : Exception(message);
+/// <summary>The request can never fit the model's context; <see cref="Param"/> names the request field to change.</summary>
+public sealed class ContextLengthExceededException(string message, string param) : Exception(message)
+{
+    public string Param { get; } = param;
+}

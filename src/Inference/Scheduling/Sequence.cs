@@ -53,7 +53,7 @@ internal sealed class Sequence : IDisposable
         return _decoder.Read();
     }
 
-    public ChoiceSummary Summary => new(Reply.Mode, ReasoningTruncated, Generated, Reply.ReasoningTokens);
+    public ChoiceSummary Summary => new(Reply.Mode, ReasoningTruncated, Generated, Reply.ReasoningTokens, Reply.JudgeWasAnswer);
 
     public void Dispose()
     {

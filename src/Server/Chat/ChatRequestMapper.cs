@@ -22,6 +22,19 @@ public sealed class ChatRequestMapper(HipoEngine engine, ModelOptions model, Inf
 
     public ChatPlan Map(ChatCompletionRequest request)
     {
+        try
+        {
+            return MapValidated(request);
+        }
+        catch (InvalidOperationException e) when (e.InnerException is DecoderFallbackException)
+        {
+            // JsonElement fields are transcoded only when read, so invalid UTF-8 inside them surfaces here.
+            throw ApiException.Invalid("The request body is not valid UTF-8.", null, "invalid_encoding");
+        }
+    }
+
+    private ChatPlan MapValidated(ChatCompletionRequest request)
+    {
         CheckModel(request.Model);
         var turns = MapMessages(request.Messages);
         var asked = ThinkModeResolver.Resolve(request);

@@ -38,7 +38,7 @@ internal sealed class ChoiceAccumulator(int index)
             Content = _answer.ToString(),
             ReasoningContent = plan.IncludeReasoning && _mode == ThinkMode.On ? _reasoning.ToString() : null,
             ThinkMode = ChatStreamProtocol.Name(_mode),
-            ThinkModeReason = _judge.Length > 0 ? _judge.ToString() : null,
+            ThinkModeReason = _judge.Length > 0 && _finished?.Summary.JudgeWasAnswer != true ? _judge.ToString() : null,
             ThinkModeSource = _mode is null ? null : plan.ThinkModeSource,
             ReasoningTruncated = _finished?.Summary.ReasoningTruncated == true ? true : null,
         },

@@ -30,7 +30,7 @@ public static class EngineGate
         }
         catch (ContextLengthExceededException e)
         {
-            throw ApiException.Invalid(e.Message, "messages", "context_length_exceeded");
+            throw ApiException.Invalid(e.Message, e.Param, "context_length_exceeded");
         }
         catch (ServerBusyException e)
         {

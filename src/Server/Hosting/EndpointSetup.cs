@@ -7,13 +7,18 @@ namespace HiPO.Server.Hosting;
 /// <summary>Where the server listens, and how it answers what no endpoint handles.</summary>
 public static class EndpointSetup
 {
-    /// <summary>Applies <c>Server:Host</c>/<c>Server:Port</c> (or <c>--host</c>/<c>--port</c>) unless ASP.NET Core's own <c>--urls</c> is given.</summary>
+    /// <summary>
+    /// Applies <c>Server:Host</c>/<c>Server:Port</c> (or <c>--host</c>/<c>--port</c>) unless ASP.NET Core's own <c>--urls</c> is given,
+    /// and <c>Server:MaxRequestBodyBytes</c> (larger bodies get 413).
+    /// </summary>
     public static IHostApplicationBuilder AddHipoEndpoint(this WebApplicationBuilder builder)
     {
         var host = builder.Configuration["Server:Host"] ?? "0.0.0.0";
         var port = builder.Configuration["Server:Port"] ?? "8080";
         if (string.IsNullOrEmpty(builder.Configuration["urls"]))
             builder.WebHost.UseUrls($"http://{host}:{port}");
+        var maxBody = builder.Configuration.GetValue<long?>("Server:MaxRequestBodyBytes") ?? 8 * 1024 * 1024;
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = maxBody);
         return builder;
     }
 

@@ -18,21 +18,19 @@ public static class JsonBody
         }
         catch (JsonException e)
         {
+            // STJ reports a wrong type as "could not be converted" with the path of the field; anything else is broken JSON.
             var param = ParamOf(e.Path);
-            if (e.Message.Contains("UTF-8", StringComparison.OrdinalIgnoreCase))
-                throw ApiException.Invalid("The request body is not valid UTF-8.", param, "invalid_encoding");
-            var what = e.InnerException is InvalidOperationException or FormatException || e.Message.Contains("could not be converted", StringComparison.Ordinal)
-                ? $"Invalid type for '{param ?? "body"}': {Describe(e)}"
-                : $"The request body is not valid JSON: {Describe(e)}";
-            throw ApiException.Invalid(what, param, param is null ? "invalid_json" : "invalid_type");
+            if (e.Message.Contains("could not be converted", StringComparison.Ordinal))
+                throw ApiException.Invalid($"Invalid type for '{param ?? "body"}': {Describe(e)}", param, "invalid_type");
+            throw ApiException.Invalid($"The request body is not valid JSON: {Describe(e)}", null, "invalid_json");
+        }
+        catch (InvalidOperationException e) when (e.InnerException is DecoderFallbackException)
+        {
+            throw ApiException.Invalid("The request body is not valid UTF-8.", null, "invalid_encoding");
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             throw new ApiException(StatusCodes.Status413PayloadTooLarge, "The request body is too large.", "invalid_request_error", null, "request_too_large");
-        }
-        catch (DecoderFallbackException)
-        {
-            throw ApiException.Invalid("The request body is not valid UTF-8.", null, "invalid_json");
         }
     }
 

@@ -1,0 +1,57 @@
+using HiPO.Gguf;
+using HiPO.Gguf.Scripting;
+
+namespace HiPO.Server.Tests.Gguf;
+
+public sealed class GgufReaderTests : IDisposable
+{
+    private readonly TempFolder _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    [Fact]
+    public void A_file_that_is_not_gguf_is_rejected_with_a_clear_message()
+    {
+        string path = _folder.File("model.gguf");
+        File.WriteAllText(path, "this is a text file, not a model");
+
+        var error = Assert.Throws<InvalidDataException>(() => GgufReader.ReadMetadata(path));
+
+        Assert.Contains("not a GGUF file", error.Message);
+        Assert.Contains(path, error.Message);
+    }
+
+    [Fact]
+    public void An_empty_file_is_rejected()
+    {
+        string path = _folder.File("empty.gguf");
+        File.WriteAllBytes(path, []);
+
+        Assert.Throws<InvalidDataException>(() => GgufReader.Read(path));
+    }
+
+    [Fact]
+    public void A_truncated_file_is_rejected()
+    {
+        string path = _folder.File("model.gguf");
+        ScriptedModels.ThinkOff.Write(path);
+        byte[] bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes[..2000]);
+
+        var error = Assert.Throws<InvalidDataException>(() => GgufReader.ReadMetadata(path));
+
+        Assert.Contains(path, error.Message);
+    }
+
+    [Fact]
+    public void A_model_reports_its_name_and_architecture()
+    {
+        string path = _folder.File("demo.gguf");
+        ScriptedModels.Demo.Write(path);
+
+        IReadOnlyDictionary<string, object> metadata = GgufReader.ReadMetadata(path);
+
+        Assert.Equal("hipo-demo", metadata["general.name"]);
+        Assert.Equal("qwen3", metadata["general.architecture"]);
+    }
+}
