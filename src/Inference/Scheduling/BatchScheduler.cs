@@ -98,7 +98,7 @@ public sealed class BatchScheduler : IAsyncDisposable
             Interlocked.Decrement(ref _waiting);
             throw new ServerBusyException(
                 $"The server is at capacity ({_options.MaxParallel} running, {_options.MaxQueue} queued). Retry later.",
-                "server_overloaded", TimeSpan.FromSeconds(2));
+                "queue_full", TimeSpan.FromSeconds(2));
         }
 
         var active = new ActiveRequest(request, prompt, maxTokens, reservation, cancellation);
