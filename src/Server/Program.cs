@@ -27,6 +27,7 @@ public static partial class HipoServer
         if (!app.ModelFileIsUsable())
             return null;
         app.UseHipoErrors();
+        app.UseHipoObservability();
         app.MapOpenApi();
         app.MapHealthApi();
         app.MapModelsApi();

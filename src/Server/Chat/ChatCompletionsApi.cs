@@ -3,6 +3,7 @@ using System.Text.Json;
 using HiPO.Inference.Hosting;
 using HiPO.Inference.Scheduling;
 using HiPO.Server.OpenAI;
+using HiPO.Server.Telemetry;
 
 namespace HiPO.Server.Chat;
 
@@ -23,7 +24,8 @@ public static class ChatCompletionsApi
         return app;
     }
 
-    private static async Task CreateAsync(HttpContext context, HipoEngine engine, ChatRequestMapper mapper, WireFormat wire)
+    private static async Task CreateAsync(HttpContext context, HipoEngine engine, ChatRequestMapper mapper, WireFormat wire,
+        HipoMetrics metrics, TelemetryOptions telemetryOptions, ILogger<CompletionTelemetry> logger)
     {
         var aborted = context.RequestAborted;
         GenerationStream stream;
@@ -46,14 +48,20 @@ public static class ChatCompletionsApi
             return;
         }
 
-        var id = "chatcmpl-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
-        var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var response = new ResponseContext(
+            "chatcmpl-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)),
+            DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+            engine.ModelId,
+            plan,
+            wire,
+            new CompletionTelemetry(metrics, logger, telemetryOptions),
+            telemetryOptions.ResponseTimings);
         try
         {
             if (plan.Stream)
-                await StreamAsync(context, stream, plan, wire, id, created, engine.ModelId, aborted);
+                await StreamAsync(context, stream, response, aborted);
             else
-                await RespondAsync(context, stream, plan, wire, id, created, engine.ModelId, aborted);
+                await RespondAsync(context, stream, response, aborted);
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
@@ -61,52 +69,77 @@ public static class ChatCompletionsApi
         }
     }
 
-    private static async Task RespondAsync(HttpContext context, GenerationStream stream, ChatPlan plan, WireFormat wire, string id, long created, string model, CancellationToken aborted)
+    /// <summary>What every chunk or response of one request shares.</summary>
+    private sealed record ResponseContext(string Id, long Created, string Model, ChatPlan Plan, WireFormat Wire, CompletionTelemetry Telemetry, bool Timings)
     {
-        var choices = Enumerable.Range(0, plan.Generation.Choices).Select(i => new ChoiceAccumulator(i)).ToArray();
-        GenerationUsage? usage = null;
-        string? error = null;
-        await foreach (var update in stream.Updates.ReadAllAsync(aborted))
+        public ChoiceAccumulator[] Choices { get; } = [.. Enumerable.Range(0, Plan.Generation.Choices).Select(i => new ChoiceAccumulator(i))];
+        public List<ChoiceFinished> Finished { get; } = [];
+
+        /// <summary>Accumulates an update; returns the usage once the request completed.</summary>
+        public GenerationUsage? Track(GenerationUpdate update)
         {
             switch (update)
             {
-                case ReplyUpdate reply: choices[reply.Choice].Add(reply); break;
-                case ChoiceFinished finished:
-                    choices[finished.Choice].Finish(finished);
-                    error ??= finished.Error;
+                case ReplyUpdate reply:
+                    Choices[reply.Choice].Add(reply);
+                    if (reply.Event.Text.Length > 0)
+                        Telemetry.OnText();
                     break;
-                case GenerationCompleted completed: usage = completed.Usage; break;
+                case ChoiceFinished finished:
+                    Choices[finished.Choice].Finish(finished);
+                    Finished.Add(finished);
+                    break;
+                case GenerationCompleted completed:
+                    Telemetry.Completed(Id, Model, Plan.ThinkModeSource, completed.Usage, [.. Finished.OrderBy(f => f.Choice)],
+                        Plan.Generation.Prompt.Text, Choices[0].Content);
+                    return completed.Usage;
             }
+            return null;
         }
+
+        public Timings? TimingsOf(GenerationUsage usage) => Timings ? ChatStreamProtocol.Timings(usage) : null;
+
+        public ChatCompletionChunk Chunk(IReadOnlyList<ChunkChoice> choices) => new(Id, Created, Model, choices);
+    }
+
+    private static async Task RespondAsync(HttpContext context, GenerationStream stream, ResponseContext response, CancellationToken aborted)
+    {
+        GenerationUsage? usage = null;
+        await foreach (var update in stream.Updates.ReadAllAsync(aborted))
+            usage = response.Track(update) ?? usage;
+        var error = response.Finished.FirstOrDefault(f => f.Error is not null)?.Error;
         if (error is not null || usage is null)
         {
             await ApiException.Unavailable(error ?? "The request was not completed.", "engine_error", TimeSpan.FromSeconds(1)).ToResult(context).ExecuteAsync(context);
             return;
         }
-        var completion = new ChatCompletion(id, created, model, [.. choices.Select(c => c.ToChoice(plan))],
-            ChatStreamProtocol.Usage(usage), ChatStreamProtocol.Timings(usage));
-        await TypedResults.Json(completion, wire.Completion).ExecuteAsync(context);
+        var completion = new ChatCompletion(response.Id, response.Created, response.Model, [.. response.Choices.Select(c => c.ToChoice(response.Plan))],
+            ChatStreamProtocol.Usage(usage), response.TimingsOf(usage));
+        await TypedResults.Json(completion, response.Wire.Completion).ExecuteAsync(context);
     }
 
-    private static async Task StreamAsync(HttpContext context, GenerationStream stream, ChatPlan plan, WireFormat wire, string id, long created, string model, CancellationToken aborted)
+    private static async Task StreamAsync(HttpContext context, GenerationStream stream, ResponseContext response, CancellationToken aborted)
     {
-        var response = context.Response;
-        response.ContentType = "text/event-stream";
-        response.Headers.CacheControl = "no-cache";
-        response.Headers["X-Accel-Buffering"] = "no";
-        var sse = new ServerSentEvents(response.Body);
+        var http = context.Response;
+        http.ContentType = "text/event-stream";
+        http.Headers.CacheControl = "no-cache";
+        http.Headers["X-Accel-Buffering"] = "no";
+        var sse = new ServerSentEvents(http.Body);
+        var plan = response.Plan;
+        var chunkType = response.Wire.Chunk;
 
         for (var i = 0; i < plan.Generation.Choices; i++)
-            await sse.WriteAsync(Chunk(i, new ChatDelta { Role = "assistant" }, null), wire.Chunk, aborted);
+            await sse.WriteAsync(Chunk(i, new ChatDelta { Role = "assistant" }, null), chunkType, aborted);
 
         ChatCompletionChunk? last = null;
         await foreach (var update in stream.Updates.ReadAllAsync(aborted))
         {
+            var usage = response.Track(update);
             switch (update)
             {
                 case ReplyUpdate reply when ChatStreamProtocol.Delta(reply.Event, plan) is { } delta:
                     var logprobs = plan.Logprobs && reply.Logprobs is { } l ? new ChoiceLogprobs([.. l.Select(ChatStreamProtocol.Logprob)]) : null;
-                    await sse.WriteAsync(new ChatCompletionChunk(id, created, model, [new ChunkChoice(reply.Choice, delta, null, logprobs)]), wire.Chunk, aborted);
+                    await sse.WriteAsync(response.Chunk([new ChunkChoice(reply.Choice, delta, null, logprobs)]), chunkType, aborted);
                     break;
                 case ChoiceFinished { Error: { } error }:
                     await sse.WriteErrorAsync(new ErrorResponse(new ErrorBody(error, "server_error", null, "engine_error")), aborted);
@@ -114,22 +147,21 @@ public static class ChatCompletionsApi
                 case ChoiceFinished finished:
                     // The last finish waits for the usage, so that it can carry the timings as llama-server's does.
                     if (last is not null)
-                        await sse.WriteAsync(last, wire.Chunk, aborted);
+                        await sse.WriteAsync(last, chunkType, aborted);
                     var end = new ChatDelta { ReasoningTruncated = finished.Summary.ReasoningTruncated ? true : null };
                     last = Chunk(finished.Choice, end, ChatStreamProtocol.FinishReason(finished.Reason));
                     break;
-                case GenerationCompleted completed:
+                case GenerationCompleted when usage is not null:
                     if (last is not null)
-                        await sse.WriteAsync(last with { Timings = ChatStreamProtocol.Timings(completed.Usage) }, wire.Chunk, aborted);
+                        await sse.WriteAsync(last with { Timings = response.TimingsOf(usage) }, chunkType, aborted);
                     last = null;
                     if (plan.IncludeUsage)
-                        await sse.WriteAsync(new ChatCompletionChunk(id, created, model, [], ChatStreamProtocol.Usage(completed.Usage)), wire.Chunk, aborted);
+                        await sse.WriteAsync(response.Chunk([]) with { Usage = ChatStreamProtocol.Usage(usage) }, chunkType, aborted);
                     break;
             }
         }
         await sse.WriteDoneAsync(aborted);
 
-        ChatCompletionChunk Chunk(int choice, ChatDelta delta, string? finishReason) =>
-            new(id, created, model, [new ChunkChoice(choice, delta, finishReason)]);
+        ChatCompletionChunk Chunk(int choice, ChatDelta delta, string? finishReason) => response.Chunk([new ChunkChoice(choice, delta, finishReason)]);
     }
 }

@@ -31,6 +31,9 @@ internal sealed class ChoiceAccumulator(int index)
 
     public void Finish(ChoiceFinished finished) => _finished = finished;
 
+    /// <summary>The answer so far.</summary>
+    public string Content => _answer.ToString();
+
     public ChatChoice ToChoice(ChatPlan plan) => new(
         index,
         new ChatResponseMessage
