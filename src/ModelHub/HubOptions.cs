@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using HiPO.ModelHub.Conversion;
 
 namespace HiPO.ModelHub;
 

@@ -36,10 +36,6 @@ public sealed record HubReference(string Repository, string? FilePath)
         return true;
     }
 
-    public static HubReference Parse(string text) => TryParse(text, out var reference)
-        ? reference
-        : throw new FormatException($"'{text}' is not a hub reference: write hf:owner/repo or hf:owner/repo/file.gguf.");
-
     public override string ToString() => Prefix + Repository + (FilePath is null ? "" : "/" + FilePath);
 
     // Segments become URL path parts and cache folder names, so only the hub's own name characters are allowed.

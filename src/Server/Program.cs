@@ -2,6 +2,7 @@ using HiPO.Server.Chat;
 using HiPO.Server.Health;
 using HiPO.Server.Hosting;
 using HiPO.Server.Models;
+using HiPO.Server.Security;
 
 var app = HipoServer.Build(args);
 if (app is null)
@@ -21,6 +22,7 @@ public static partial class HipoServer
         builder.AddHipoObservability();
         builder.AddHipoEndpoint();
         builder.AddHipoInference();
+        builder.AddHipoSecurity();
         builder.Services.AddOpenApi();
 
         var app = builder.Build();
@@ -28,6 +30,7 @@ public static partial class HipoServer
             return null;
         app.UseHipoErrors();
         app.UseHipoObservability();
+        app.UseHipoSecurity();
         app.MapOpenApi();
         app.MapHealthApi();
         app.MapModelsApi();

@@ -9,7 +9,7 @@ public sealed class ScriptedFixture
 {
     private readonly ScriptedModelBuilder _builder;
 
-    internal ScriptedFixture(ScriptedModelBuilder builder, string? judge, string? reasoning, string? answer)
+    public ScriptedFixture(ScriptedModelBuilder builder, string? judge, string? reasoning, string? answer)
     {
         _builder = builder;
         Judge = judge;

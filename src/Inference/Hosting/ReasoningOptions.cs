@@ -27,7 +27,7 @@ public sealed class ReasoningOptions
 
     /// <summary>Injected when the reasoning budget runs out, so the model continues with its answer.</summary>
     [Required]
-    public string BudgetClosing { get; set; } = "\n</think>\n\n<answer>\n";
+    public string BudgetClosing { get; set; } = "\n</think>\n\n<answer>";
 
     /// <summary>Mode used when a request does not say: auto, on or off.</summary>
     [RegularExpression("^(auto|on|off)$")]

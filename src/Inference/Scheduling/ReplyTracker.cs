@@ -12,6 +12,7 @@ internal sealed class ReplyTracker
     private readonly IReasoningParser? _parser;
     private readonly StopStringMatcher _stops;
     private readonly ThinkMode? _forcedMode;
+    private bool _answerStarted;
 
     public ReplyTracker(RenderedPrompt prompt, IReadOnlyList<string> stops, bool raw)
     {
@@ -33,7 +34,7 @@ internal sealed class ReplyTracker
     /// <summary>The reply is complete: a stop string matched or the answer was closed.</summary>
     public bool IsComplete => _stops.Stopped || _parser?.Section == ReplySection.Done;
 
-    /// <summary>Tokens generated before the answer began: the judge, the decision and the reasoning.</summary>
+    /// <summary>Tokens generated before the first answer text: the judge, the decision tags and the reasoning.</summary>
     public int ReasoningTokens { get; private set; }
 
     /// <summary>Tokens generated inside <c>&lt;think&gt;</c>, the part a reasoning budget limits.</summary>
@@ -52,11 +53,14 @@ internal sealed class ReplyTracker
             Emit(_stops.Feed(text), output);
             return;
         }
-        if (_parser.Section is ReplySection.Judge or ReplySection.Reasoning)
-            ReasoningTokens++;
         if (_parser.Section == ReplySection.Reasoning)
             ThinkTokens++;
+        var before = output.Count;
         Route(parsed => _parser.Feed(text, parsed), output);
+        _answerStarted |= output.Skip(before).Any(e => e.Kind == ModeEventKind.Answer);
+        // Every token until the first answer text counts as reasoning: the judge, the decision tags and the thinking.
+        if (!_answerStarted)
+            ReasoningTokens++;
     }
 
     /// <summary>Text the server wrote into the reply (closing the reasoning when its budget runs out).</summary>

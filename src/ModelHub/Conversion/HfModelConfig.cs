@@ -11,7 +11,7 @@ internal sealed record HfModelConfig(Qwen3Shape Shape, bool TieWordEmbeddings, i
 {
     public static HfModelConfig Load(string path)
     {
-        using var json = ReadJson(path);
+        using var json = CheckpointFiles.ReadJson(path);
         var root = json.RootElement;
         string modelType = root.TryGetProperty("model_type", out var type) ? type.GetString() ?? "" : "";
         if (modelType != "qwen3")
@@ -51,23 +51,6 @@ internal sealed record HfModelConfig(Qwen3Shape Shape, bool TieWordEmbeddings, i
 
         bool tied = root.TryGetProperty("tie_word_embeddings", out var tie) && tie.ValueKind == JsonValueKind.True;
         return new HfModelConfig(shape, tied, OptionalInt(root, "bos_token_id"), FirstInt(root, "eos_token_id"));
-    }
-
-    internal static JsonDocument ReadJson(string path)
-    {
-        try
-        {
-            using var file = File.OpenRead(path);
-            return JsonDocument.Parse(file, new JsonDocumentOptions { AllowTrailingCommas = true });
-        }
-        catch (FileNotFoundException e)
-        {
-            throw new HubException($"The checkpoint has no {Path.GetFileName(path)} ({path}).", inner: e);
-        }
-        catch (JsonException e)
-        {
-            throw new HubException($"{path} is not valid JSON: {e.Message}", inner: e);
-        }
     }
 
     /// <summary>

@@ -41,7 +41,7 @@ internal sealed class HfTokenizer
     public static HfTokenizer Load(string folder, HfModelConfig config, ILogger logger)
     {
         string tokenizerPath = Path.Combine(folder, "tokenizer.json");
-        using var tokenizerJson = HfModelConfig.ReadJson(tokenizerPath);
+        using var tokenizerJson = CheckpointFiles.ReadJson(tokenizerPath);
         var tokenizer = tokenizerJson.RootElement;
         var model = tokenizer.GetProperty("model");
         string modelType = model.TryGetProperty("type", out var t) ? t.GetString() ?? "" : "";
@@ -53,7 +53,7 @@ internal sealed class HfTokenizer
         CheckPreTokenizer(tokenizer, tokenizerPath, logger);
 
         string configPath = Path.Combine(folder, "tokenizer_config.json");
-        using var tokenizerConfig = File.Exists(configPath) ? HfModelConfig.ReadJson(configPath) : null;
+        using var tokenizerConfig = File.Exists(configPath) ? CheckpointFiles.ReadJson(configPath) : null;
         var settings = tokenizerConfig?.RootElement;
 
         int size = config.Shape.VocabularySize;

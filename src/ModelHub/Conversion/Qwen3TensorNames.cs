@@ -24,7 +24,8 @@ internal static partial class Qwen3TensorNames
         ["ffn_down.weight"] = "mlp.down_proj.weight",
     };
 
-    public const string TiedOutput = "lm_head.weight";
+    /// <summary>The output matrix, absent (or ignored) when the checkpoint ties it to the embeddings.</summary>
+    public const string Output = "lm_head.weight";
 
     public static string HuggingFaceName(string ggufName)
     {
@@ -35,7 +36,7 @@ internal static partial class Qwen3TensorNames
             case "output_norm.weight":
                 return "model.norm.weight";
             case "output.weight":
-                return TiedOutput;
+                return Output;
         }
 
         var block = BlockName().Match(ggufName);

@@ -15,13 +15,13 @@ internal sealed class HubClient(HubOptions options, HttpClient http, ILogger log
     private const int MaxAttempts = 5;
     private const int BufferBytes = 1 << 20;
 
-    private readonly Uri _endpoint = new(options.Endpoint.TrimEnd('/') + "/");
-
     /// <summary>A connection that delivers nothing for this long is treated as cut, and the download resumes.</summary>
-    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan StallTimeout = TimeSpan.FromSeconds(60);
 
     /// <summary>The wait before the first retry of an interrupted download; it doubles with each retry.</summary>
-    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+
+    private readonly Uri _endpoint = new(options.Endpoint.TrimEnd('/') + "/");
 
     public async Task<IReadOnlyList<HubFile>> ListFilesAsync(string repository, CancellationToken ct)
     {

@@ -7,7 +7,12 @@ internal sealed class ProgressClock(IProgress<ModelProgress>? sink, ModelStage s
 {
     private readonly Stopwatch _watch = Stopwatch.StartNew();
 
-    public void Report(long done)
+    public void Report(long done) => Report(done, total);
+
+    /// <summary>Reports the step as complete with <paramref name="size"/> bytes, for a step whose total was not known.</summary>
+    public void Finish(long size) => Report(size, size);
+
+    private void Report(long done, long of)
     {
         if (sink is null)
         {
@@ -16,6 +21,6 @@ internal sealed class ProgressClock(IProgress<ModelProgress>? sink, ModelStage s
 
         double seconds = _watch.Elapsed.TotalSeconds;
         double rate = seconds > 0 ? Math.Max(0, done - startingBytes) / seconds : 0;
-        sink.Report(new ModelProgress(stage, item, done, total, rate, _watch.Elapsed));
+        sink.Report(new ModelProgress(stage, item, done, of, rate, _watch.Elapsed));
     }
 }

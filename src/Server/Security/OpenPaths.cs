@@ -7,9 +7,10 @@ namespace HiPO.Server.Security;
 /// </summary>
 public static class OpenPaths
 {
-    private static readonly PathString[] Always = ["/health", "/openapi", "/docs"];
-    private static readonly PathString Metrics = "/metrics";
+    private static readonly PathString[] WithoutMetrics = ["/health", "/openapi", "/docs"];
+    private static readonly PathString[] WithMetrics = [.. WithoutMetrics, "/metrics"];
 
-    public static bool Contains(PathString path, SecurityOptions options) =>
-        Always.Any(open => path.StartsWithSegments(open)) || (!options.ProtectMetrics && path.StartsWithSegments(Metrics));
+    public static IReadOnlyList<PathString> For(SecurityOptions options) => options.ProtectMetrics ? WithoutMetrics : WithMetrics;
+
+    public static bool Contains(PathString path, SecurityOptions options) => For(options).Any(open => path.StartsWithSegments(open));
 }

@@ -6,7 +6,7 @@ namespace HiPO.Server.Security;
 public sealed class RateLimitOptions
 {
     /// <summary>Requests a caller may start per minute, refilled continuously, with bursts up to the full minute's allowance.</summary>
-    [Range(0, int.MaxValue)]
+    [Range(0, 1_000_000)]
     public int? RequestsPerMinute { get; set; }
 
     /// <summary>

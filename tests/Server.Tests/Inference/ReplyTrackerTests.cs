@@ -61,7 +61,7 @@ public sealed class ReplyTrackerTests
     {
         var (_, tracker) = Run(ThinkModeRequest.Auto, [], "Hard.", "\n</judge>\n", "<think_on>\n<think>\n", "a", "b", "\n</think>\n<answer>\n", "x", "\n</answer>");
 
-        Assert.Equal(5, tracker.ReasoningTokens);
+        Assert.Equal(6, tracker.ReasoningTokens);
         Assert.Equal(3, tracker.ThinkTokens);
     }
 }
