@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 using HiPO.Inference.Prompting;
 using HiPO.Inference.Scheduling;
 using LLama;
@@ -43,6 +44,32 @@ public sealed class HipoEngine(ModelOptions model, InferenceOptions inference, R
     public int VocabularySize => _weights?.NativeHandle.Vocab.Count ?? 0;
 
     public SchedulerSnapshot Snapshot => _scheduler?.Snapshot ?? SchedulerSnapshot.Empty;
+
+    private LLamaWeights Weights => _weights ?? throw new InvalidOperationException("The model is not loaded.");
+
+    /// <summary>
+    /// Tokenizes text as llama-server's <c>/tokenize</c> does: <paramref name="addSpecial"/> adds the BOS token where the
+    /// model wants one; <paramref name="parseSpecial"/> turns control-token spellings such as <c>&lt;|im_end|&gt;</c> into those tokens.
+    /// </summary>
+    public int[] Tokenize(string text, bool addSpecial, bool parseSpecial) =>
+        text.Length == 0 && !addSpecial ? [] : [.. Weights.Tokenize(text, addSpecial, parseSpecial, Encoding.UTF8).Select(t => (int)t)];
+
+    /// <summary>The bytes a token stands for, control tokens spelled out; a byte token may hold only part of a UTF-8 character.</summary>
+    public byte[] TokenBytes(int token)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(token);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(token, VocabularySize);
+        Span<byte> buffer = stackalloc byte[64];
+        var size = (int)Weights.NativeHandle.TokenToSpan((LLamaToken)token, buffer, special: true);
+        if (size <= buffer.Length)
+            return buffer[..size].ToArray();
+        var large = new byte[size];
+        Weights.NativeHandle.TokenToSpan((LLamaToken)token, large, special: true);
+        return large;
+    }
+
+    /// <summary>The text of a token sequence, control tokens spelled out; bytes that form no UTF-8 character become U+FFFD.</summary>
+    public string Detokenize(IEnumerable<int> tokens) => Encoding.UTF8.GetString([.. tokens.SelectMany(TokenBytes)]);
 
     /// <summary>The GGUF file to load: the configured one, or the generated demo model. Throws <see cref="ModelFileException"/> when unusable.</summary>
     public string ResolveModelPath()

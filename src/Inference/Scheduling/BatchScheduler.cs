@@ -361,7 +361,7 @@ public sealed class BatchScheduler : IAsyncDisposable
     {
         if (sequence.Finished is not null)
             return;
-        var distribution = request.Request.TopLogprobs is { } top && sequence.Reply.InAnswer
+        var distribution = request.Request.TopLogprobs is { } top && sequence.Reply.InAnswerBlock
             ? Logprobs.Capture(sequence.Conversation.Sample(), _weights.NativeHandle.Vocab, top)
             : null;
         var token = sequence.Sample();

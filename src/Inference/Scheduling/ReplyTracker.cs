@@ -13,6 +13,8 @@ internal sealed class ReplyTracker
     private readonly StopStringMatcher _stops;
     private readonly ThinkMode? _forcedMode;
     private bool _answerStarted;
+    private string _recent = "";
+    private bool _answerTagSeen;
 
     public ReplyTracker(RenderedPrompt prompt, IReadOnlyList<string> stops, bool raw)
     {
@@ -23,13 +25,15 @@ internal sealed class ReplyTracker
         _forcedMode = prompt.ForcedMode;
         // A forced mode's prefill is part of the assistant turn: the parser reads it so it starts where the model does.
         _parser.Feed(prompt.ReplyPrefill, []);
+        Watch(prompt.ReplyPrefill);
     }
 
     public ThinkMode? Mode => _parser?.Mode;
 
     public bool InReasoning => _parser?.Section == ReplySection.Reasoning;
 
-    public bool InAnswer => _parser is null || _parser.Section == ReplySection.Answer;
+    /// <summary>Inside an <c>&lt;answer&gt;</c> block (or a raw completion): where structured output is constrained.</summary>
+    public bool InAnswerBlock => _parser is null || (_answerTagSeen && _parser.Section == ReplySection.Answer);
 
     /// <summary>The reply is complete: a stop string matched or the answer was closed.</summary>
     public bool IsComplete => _stops.Stopped || _parser?.Section == ReplySection.Done;
@@ -56,6 +60,7 @@ internal sealed class ReplyTracker
         if (_parser.Section == ReplySection.Reasoning)
             ThinkTokens++;
         var before = output.Count;
+        Watch(text);
         Route(parsed => _parser.Feed(text, parsed), output);
         _answerStarted |= output.Skip(before).Any(e => e.Kind == ModeEventKind.Answer);
         // Every token until the first answer text counts as reasoning: the judge, the decision tags and the thinking.
@@ -64,7 +69,18 @@ internal sealed class ReplyTracker
     }
 
     /// <summary>Text the server wrote into the reply (closing the reasoning when its budget runs out).</summary>
-    public void Inject(string text, List<ModeEvent> output) => Route(parsed => _parser?.Feed(text, parsed), output);
+    public void Inject(string text, List<ModeEvent> output)
+    {
+        Watch(text);
+        Route(parsed => _parser?.Feed(text, parsed), output);
+    }
+
+    /// <summary>Notices the answer tag even when it arrives split over several tokens.</summary>
+    private void Watch(string text)
+    {
+        _recent = (_recent + text)[Math.Max(0, _recent.Length + text.Length - 64)..];
+        _answerTagSeen |= _recent.Contains(HipoTags.AnswerOpen, StringComparison.Ordinal);
+    }
 
     /// <summary>
     /// The model never used the HiPO format: what streamed as judge text was re-sent as the answer when the

@@ -45,7 +45,7 @@ internal sealed class Sequence : IDisposable
     public FinishReason? Finished { get; set; }
 
     public LLamaToken Sample() =>
-        Conversation.Sample(_answerSampler is not null && Reply.InAnswer ? _answerSampler : _sampler);
+        Conversation.Sample(_answerSampler is not null && Reply.InAnswerBlock ? _answerSampler : _sampler);
 
     public string Decode(LLamaToken token)
     {

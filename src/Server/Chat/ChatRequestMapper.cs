@@ -1,9 +1,9 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using HiPO.Inference.Hosting;
 using HiPO.Inference.Prompting;
 using HiPO.Inference.Scheduling;
+using HiPO.Inference.StructuredOutput;
 using HiPO.Server.OpenAI;
 
 namespace HiPO.Server.Chat;
@@ -17,8 +17,9 @@ public sealed record ChatPlan(GenerationRequest Generation, bool Stream, bool In
 /// </summary>
 public sealed class ChatRequestMapper(HipoEngine engine, ModelOptions model, InferenceOptions inference)
 {
-    public const int MaxStopStrings = 4;
     public const int MaxTopLogprobs = 20;
+
+    private readonly SamplingMapper _sampling = new(engine, inference);
 
     public ChatPlan Map(ChatCompletionRequest request)
     {
@@ -41,9 +42,7 @@ public sealed class ChatRequestMapper(HipoEngine engine, ModelOptions model, Inf
         var mode = asked ?? ThinkModeResolver.Parse(engine.Reasoning.DefaultMode);
         var source = mode == ThinkModeRequest.Auto ? "model" : asked is null ? "server" : "request";
 
-        var n = request.N ?? 1;
-        if (n < 1 || n > inference.MaxChoices)
-            throw ApiException.Invalid($"n must be between 1 and {inference.MaxChoices}, got {n}.", "n");
+        var n = _sampling.Choices(request.N);
         if (request.MaxReasoningTokens is < 1)
             throw ApiException.Invalid($"max_reasoning_tokens must be at least 1, got {request.MaxReasoningTokens}.", "max_reasoning_tokens");
         if (request.TopLogprobs is { } top && (top < 0 || top > MaxTopLogprobs))
@@ -57,12 +56,13 @@ public sealed class ChatRequestMapper(HipoEngine engine, ModelOptions model, Inf
         var generation = new GenerationRequest
         {
             Prompt = engine.Renderer.Render(turns, mode),
-            Sampling = MapSampling(request),
+            Sampling = _sampling.Map(request),
             MaxTokens = MapMaxTokens(request),
-            Stop = MapStop(request.Stop),
+            Stop = SamplingMapper.Stop(request.Stop),
             MaxReasoningTokens = request.MaxReasoningTokens ?? engine.Reasoning.DefaultMaxReasoningTokens,
             Choices = n,
             TopLogprobs = request.Logprobs == true ? request.TopLogprobs ?? 0 : null,
+            AnswerGrammar = MapResponseFormat(request.ResponseFormat),
         };
         return new ChatPlan(generation, request.Stream == true, request.StreamOptions?.IncludeUsage == true,
             request.IncludeReasoning != false, source, request.Logprobs == true);
@@ -133,88 +133,47 @@ public sealed class ChatRequestMapper(HipoEngine engine, ModelOptions model, Inf
         }
     }
 
-    private SamplingSettings MapSampling(ChatCompletionRequest request)
-    {
-        var temperature = InRange(request.Temperature, 0, 2, "temperature") ?? 0.6;
-        if (request.TopP is <= 0 or > 1)
-            throw ApiException.Invalid($"top_p must be greater than 0 and at most 1, got {request.TopP}.", "top_p");
-        if (request.TopK is < 0)
-            throw ApiException.Invalid($"top_k must be 0 (disabled) or more, got {request.TopK}.", "top_k");
-        if (request.RepetitionPenalty is <= 0 or > 10)
-            throw ApiException.Invalid($"repetition_penalty must be greater than 0 and at most 10, got {request.RepetitionPenalty}.", "repetition_penalty");
-        return new SamplingSettings
-        {
-            Temperature = (float)temperature,
-            TopP = (float)(request.TopP ?? 0.95),
-            TopK = request.TopK ?? 0,
-            MinP = (float)(InRange(request.MinP, 0, 1, "min_p") ?? 0),
-            Seed = request.Seed is { } seed ? unchecked((uint)(seed ^ (seed >> 32))) : null,
-            PresencePenalty = (float)(InRange(request.PresencePenalty, -2, 2, "presence_penalty") ?? 0),
-            FrequencyPenalty = (float)(InRange(request.FrequencyPenalty, -2, 2, "frequency_penalty") ?? 0),
-            RepetitionPenalty = (float)(request.RepetitionPenalty ?? 1),
-            LogitBias = MapLogitBias(request.LogitBias),
-        };
-    }
-
-    private Dictionary<int, float> MapLogitBias(Dictionary<string, double>? bias)
-    {
-        var mapped = new Dictionary<int, float>();
-        foreach (var (key, value) in bias ?? [])
-        {
-            if (!int.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out var token) || token >= engine.VocabularySize)
-                throw ApiException.Invalid($"logit_bias key '{key}' is not a token id of this model (0 to {engine.VocabularySize - 1}).", "logit_bias");
-            if (value is < -100 or > 100)
-                throw ApiException.Invalid($"logit_bias values must be between -100 and 100, got {value} for token {token}.", "logit_bias");
-            // As in OpenAI's API, -100 bans the token outright.
-            mapped[token] = value <= -100 ? float.NegativeInfinity : (float)value;
-        }
-        return mapped;
-    }
-
     private static int? MapMaxTokens(ChatCompletionRequest request)
     {
         if (request.MaxTokens is { } a && request.MaxCompletionTokens is { } b && a != b)
             throw ApiException.Invalid("max_tokens and max_completion_tokens disagree; send only max_completion_tokens.", "max_tokens");
-        var max = request.MaxCompletionTokens ?? request.MaxTokens;
-        if (max is < 1)
-            throw ApiException.Invalid($"max_tokens must be at least 1, got {max}.", request.MaxCompletionTokens is null ? "max_tokens" : "max_completion_tokens");
-        return max;
+        return SamplingMapper.MaxTokens(request.MaxCompletionTokens ?? request.MaxTokens, request.MaxCompletionTokens is null ? "max_tokens" : "max_completion_tokens");
     }
 
-    private static List<string> MapStop(JsonElement? stop)
+    /// <summary>Structured output becomes a grammar on the answer block; the judge and the reasoning stay free text.</summary>
+    private static string? MapResponseFormat(JsonElement? format)
     {
-        switch (stop?.ValueKind)
+        if (format is null || format.Value.ValueKind == JsonValueKind.Null)
+            return null;
+        if (format.Value.ValueKind != JsonValueKind.Object || !format.Value.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String)
+            throw ApiException.Invalid("response_format must be an object with a 'type'.", "response_format", "invalid_type");
+        switch (type.GetString())
         {
-            case null or JsonValueKind.Null:
-                return [];
-            case JsonValueKind.String:
-                return NonEmpty([stop.Value.GetString()!]);
-            case JsonValueKind.Array:
-                var list = new List<string>();
-                foreach (var item in stop.Value.EnumerateArray())
-                    list.Add(item.ValueKind == JsonValueKind.String ? item.GetString()! : throw ApiException.Invalid("stop must be a string or an array of strings.", "stop", "invalid_type"));
-                if (list.Count > MaxStopStrings)
-                    throw ApiException.Invalid($"stop may hold at most {MaxStopStrings} strings, got {list.Count}.", "stop");
-                return NonEmpty(list);
-            default:
-                throw ApiException.Invalid("stop must be a string or an array of strings.", "stop", "invalid_type");
+            case "text":
+                return null;
+            case "json_object":
+                return JsonSchemaGrammar.AnyObject();
+            case "json_schema":
+                const string param = "response_format.json_schema.schema";
+                if (!format.Value.TryGetProperty("json_schema", out var spec) || spec.ValueKind != JsonValueKind.Object ||
+                    !spec.TryGetProperty("schema", out var schema) || schema.ValueKind != JsonValueKind.Object)
+                    throw ApiException.Invalid("response_format json_schema needs json_schema.schema, a JSON schema object.", param, "missing_required_parameter");
+                try
+                {
+                    return JsonSchemaGrammar.FromSchema(schema);
+                }
+                catch (UnsupportedSchemaException e)
+                {
+                    throw ApiException.Invalid(e.Message + " See the README for the supported subset.", param, "unsupported_schema");
+                }
+            case var other:
+                throw ApiException.Invalid($"Invalid response_format type '{other}'. Supported values are: 'text', 'json_object' and 'json_schema'.", "response_format.type");
         }
-
-        static List<string> NonEmpty(List<string> stops) =>
-            stops.Any(s => s.Length == 0) ? throw ApiException.Invalid("stop strings must not be empty.", "stop") : stops;
     }
 
     private static void RefuseUnsupported(ChatCompletionRequest request)
     {
-        if (request.ResponseFormat is { ValueKind: JsonValueKind.Object } format &&
-            format.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() != "text")
-            throw ApiException.Invalid($"response_format type '{type.GetString()}' is not supported by this server yet.", "response_format.type", "unsupported_value");
         if (request.Tools is { ValueKind: JsonValueKind.Array } tools && tools.GetArrayLength() > 0)
             throw ApiException.Invalid("tools are not supported by this server yet.", "tools", "unsupported_value");
     }
-
-    private static double? InRange(double? value, double min, double max, string param) =>
-        value is { } v && (v < min || v > max || double.IsNaN(v))
-            ? throw ApiException.Invalid($"{param} must be between {min} and {max}, got {v}.", param)
-            : value;
 }
