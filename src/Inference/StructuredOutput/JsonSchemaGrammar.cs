@@ -49,12 +49,29 @@ public sealed class JsonSchemaGrammar
     public static string FromSchema(JsonElement schema)
     {
         var converter = new JsonSchemaGrammar();
-        var root = converter.Rule(schema, "$");
-        return new StringBuilder()
-            .Append("root ::= \"\\n\"? ").AppendLine(root)
-            .AppendJoin('\n', converter._rules).AppendLine()
-            .Append(Primitives).ToString();
+        return converter.Assemble(converter.Rule(schema, "$"));
     }
+
+    /// <summary>
+    /// A grammar for an answer made of tool calls only (<c>tool_choice</c> required or a named function): one call,
+    /// or several when <paramref name="parallel"/>, each <c>&lt;tool_call&gt;{"name":...,"arguments":{...}}&lt;/tool_call&gt;</c>
+    /// with the arguments held to that function's parameter schema.
+    /// </summary>
+    public static string ForToolCalls(IReadOnlyList<(string Name, JsonElement? Parameters)> functions, bool parallel)
+    {
+        var converter = new JsonSchemaGrammar();
+        var calls = functions.Select((f, i) =>
+            "\"{\\\"name\\\":\" " + Literal(JsonSerializer.SerializeToElement(f.Name)) + " \",\\\"arguments\\\":\" " +
+            (f.Parameters is { } p ? converter.Rule(p, $"tools[{i}].function.parameters") : "object") + " \"}\"").ToList();
+        var call = converter.Define("\"<tool_call>\\n\" (" + string.Join(" | ", calls) + ") \"\\n</tool_call>\"");
+        return converter.Assemble(parallel ? $"{call} (\"\\n\" {call})*" : call);
+    }
+
+    /// <summary>The whole grammar; the root allows the newline the model conventionally writes after <c>&lt;answer&gt;</c>.</summary>
+    private string Assemble(string root) => new StringBuilder()
+        .Append("root ::= \"\\n\"? ").AppendLine(root)
+        .AppendJoin('\n', _rules).AppendLine()
+        .Append(Primitives).ToString();
 
     private string Rule(JsonElement schema, string path)
     {

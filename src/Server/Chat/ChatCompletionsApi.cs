@@ -72,29 +72,29 @@ public static class ChatCompletionsApi
     /// <summary>What every chunk or response of one request shares.</summary>
     private sealed record ResponseContext(string Id, long Created, string Model, ChatPlan Plan, WireFormat Wire, CompletionTelemetry Telemetry, bool Timings)
     {
-        public ChoiceAccumulator[] Choices { get; } = [.. Enumerable.Range(0, Plan.Generation.Choices).Select(i => new ChoiceAccumulator(i))];
+        public ChoiceAccumulator[] Choices { get; } = [.. Enumerable.Range(0, Plan.Generation.Choices).Select(i => new ChoiceAccumulator(i, Plan))];
         public List<ChoiceFinished> Finished { get; } = [];
+        public GenerationUsage? Usage { get; private set; }
 
-        /// <summary>Accumulates an update; returns the usage once the request completed.</summary>
-        public GenerationUsage? Track(GenerationUpdate update)
+        /// <summary>Accumulates an update; returns the deltas it adds to its choice's stream.</summary>
+        public IReadOnlyList<ChatDelta> Track(GenerationUpdate update)
         {
             switch (update)
             {
                 case ReplyUpdate reply:
-                    Choices[reply.Choice].Add(reply);
                     if (reply.Event.Text.Length > 0)
                         Telemetry.OnText();
-                    break;
+                    return Choices[reply.Choice].Add(reply);
                 case ChoiceFinished finished:
-                    Choices[finished.Choice].Finish(finished);
                     Finished.Add(finished);
-                    break;
+                    return Choices[finished.Choice].Finish(finished);
                 case GenerationCompleted completed:
+                    Usage = completed.Usage;
                     Telemetry.Completed(Id, Model, Plan.ThinkModeSource, completed.Usage, [.. Finished.OrderBy(f => f.Choice)],
                         Plan.Generation.Prompt.Text, Choices[0].Content);
-                    return completed.Usage;
+                    break;
             }
-            return null;
+            return [];
         }
 
         public Timings? TimingsOf(GenerationUsage usage) => Timings ? ChatStreamProtocol.Timings(usage) : null;
@@ -104,16 +104,16 @@ public static class ChatCompletionsApi
 
     private static async Task RespondAsync(HttpContext context, GenerationStream stream, ResponseContext response, CancellationToken aborted)
     {
-        GenerationUsage? usage = null;
         await foreach (var update in stream.Updates.ReadAllAsync(aborted))
-            usage = response.Track(update) ?? usage;
+            response.Track(update);
+        var usage = response.Usage;
         var error = response.Finished.FirstOrDefault(f => f.Error is not null)?.Error;
         if (error is not null || usage is null)
         {
             await ApiException.Unavailable(error ?? "The request was not completed.", "engine_error", TimeSpan.FromSeconds(1)).ToResult(context).ExecuteAsync(context);
             return;
         }
-        var completion = new ChatCompletion(response.Id, response.Created, response.Model, [.. response.Choices.Select(c => c.ToChoice(response.Plan))],
+        var completion = new ChatCompletion(response.Id, response.Created, response.Model, [.. response.Choices.Select(c => c.ToChoice())],
             ChatStreamProtocol.Usage(usage), response.TimingsOf(usage));
         await TypedResults.Json(completion, response.Wire.Completion).ExecuteAsync(context);
     }
@@ -134,24 +134,29 @@ public static class ChatCompletionsApi
         ChatCompletionChunk? last = null;
         await foreach (var update in stream.Updates.ReadAllAsync(aborted))
         {
-            var usage = response.Track(update);
+            var deltas = response.Track(update);
             switch (update)
             {
-                case ReplyUpdate reply when ChatStreamProtocol.Delta(reply.Event, plan) is { } delta:
+                case ReplyUpdate reply:
                     var logprobs = plan.Logprobs && reply.Logprobs is { } l ? new ChoiceLogprobs([.. l.Select(ChatStreamProtocol.Logprob)]) : null;
-                    await sse.WriteAsync(response.Chunk([new ChunkChoice(reply.Choice, delta, null, logprobs)]), chunkType, aborted);
-                    break;
-                case ChoiceFinished { Error: { } error }:
-                    await sse.WriteErrorAsync(new ErrorResponse(new ErrorBody(error, "server_error", null, "engine_error")), aborted);
+                    foreach (var delta in deltas)
+                    {
+                        await sse.WriteAsync(response.Chunk([new ChunkChoice(reply.Choice, delta, null, logprobs)]), chunkType, aborted);
+                        logprobs = null;
+                    }
                     break;
                 case ChoiceFinished finished:
+                    foreach (var delta in deltas)
+                        await sse.WriteAsync(Chunk(finished.Choice, delta, null), chunkType, aborted);
+                    if (finished.Error is { } error)
+                        await sse.WriteErrorAsync(new ErrorResponse(new ErrorBody(error, "server_error", null, "engine_error")), aborted);
                     // The last finish waits for the usage, so that it can carry the timings as llama-server's does.
                     if (last is not null)
                         await sse.WriteAsync(last, chunkType, aborted);
                     var end = new ChatDelta { ReasoningTruncated = finished.Summary.ReasoningTruncated ? true : null };
-                    last = Chunk(finished.Choice, end, ChatStreamProtocol.FinishReason(finished.Reason));
+                    last = Chunk(finished.Choice, end, response.Choices[finished.Choice].FinishReason);
                     break;
-                case GenerationCompleted when usage is not null:
+                case GenerationCompleted when response.Usage is { } usage:
                     if (last is not null)
                         await sse.WriteAsync(last with { Timings = response.TimingsOf(usage) }, chunkType, aborted);
                     last = null;

@@ -9,7 +9,7 @@ using HiPO.Server.OpenAI;
 namespace HiPO.Server.Chat;
 
 /// <summary>A validated chat request: what to generate and how to shape the response.</summary>
-public sealed record ChatPlan(GenerationRequest Generation, bool Stream, bool IncludeUsage, bool IncludeReasoning, string ThinkModeSource, bool Logprobs);
+public sealed record ChatPlan(GenerationRequest Generation, bool Stream, bool IncludeUsage, bool IncludeReasoning, string ThinkModeSource, bool Logprobs, bool ToolsEnabled);
 
 /// <summary>
 /// Translates an OpenAI chat request into the engine's <see cref="GenerationRequest"/> at the edge, as Ollama does,
@@ -51,21 +51,24 @@ public sealed class ChatRequestMapper(HipoEngine engine, ModelOptions model, Inf
             throw ApiException.Invalid("top_logprobs requires logprobs to be true.", "top_logprobs");
         if (request.StreamOptions is not null && request.Stream != true)
             throw ApiException.Invalid("stream_options is only allowed when stream is true.", "stream_options");
-        RefuseUnsupported(request);
+        var tools = ToolsMapper.Map(request.Tools, request.ToolChoice, request.ParallelToolCalls);
+        var format = MapResponseFormat(request.ResponseFormat);
+        if (tools.Grammar is not null && format is not null)
+            throw ApiException.Invalid("response_format cannot be combined with tool_choice 'required' or a named function.", "response_format");
 
         var generation = new GenerationRequest
         {
-            Prompt = engine.Renderer.Render(turns, mode),
+            Prompt = engine.Renderer.Render(turns, mode, tools.Definitions),
             Sampling = _sampling.Map(request),
             MaxTokens = MapMaxTokens(request),
             Stop = SamplingMapper.Stop(request.Stop),
             MaxReasoningTokens = request.MaxReasoningTokens ?? engine.Reasoning.DefaultMaxReasoningTokens,
             Choices = n,
             TopLogprobs = request.Logprobs == true ? request.TopLogprobs ?? 0 : null,
-            AnswerGrammar = MapResponseFormat(request.ResponseFormat),
+            AnswerGrammar = tools.Grammar ?? format,
         };
         return new ChatPlan(generation, request.Stream == true, request.StreamOptions?.IncludeUsage == true,
-            request.IncludeReasoning != false, source, request.Logprobs == true);
+            request.IncludeReasoning != false, source, request.Logprobs == true, tools.Enabled);
     }
 
     /// <summary>Refuses model ids this server does not serve (404), unless configured to accept any.</summary>
@@ -98,7 +101,8 @@ public sealed class ChatRequestMapper(HipoEngine engine, ModelOptions model, Inf
                     $"Invalid value: '{other}'. Supported values are: 'system', 'developer', 'user', 'assistant' and 'tool'.", $"messages[{i}].role"),
             };
             var content = ContentText(message.Content, $"messages[{i}].content", allowNull: role == ChatRole.Assistant);
-            turns.Add(new ChatTurn(role, content));
+            var calls = role == ChatRole.Assistant ? ToolsMapper.HistoryCalls(message.ToolCalls, $"messages[{i}].tool_calls") : [];
+            turns.Add(new ChatTurn(role, content) { ToolCalls = calls });
         }
         return turns;
     }
@@ -169,11 +173,5 @@ public sealed class ChatRequestMapper(HipoEngine engine, ModelOptions model, Inf
             case var other:
                 throw ApiException.Invalid($"Invalid response_format type '{other}'. Supported values are: 'text', 'json_object' and 'json_schema'.", "response_format.type");
         }
-    }
-
-    private static void RefuseUnsupported(ChatCompletionRequest request)
-    {
-        if (request.Tools is { ValueKind: JsonValueKind.Array } tools && tools.GetArrayLength() > 0)
-            throw ApiException.Invalid("tools are not supported by this server yet.", "tools", "unsupported_value");
     }
 }

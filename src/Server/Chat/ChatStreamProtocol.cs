@@ -4,18 +4,9 @@ using HiPO.Server.OpenAI;
 
 namespace HiPO.Server.Chat;
 
-/// <summary>How engine updates become OpenAI chunk deltas: one kind of text per delta, the decision as its own delta.</summary>
+/// <summary>Mappings from engine results to OpenAI wire values.</summary>
 internal static class ChatStreamProtocol
 {
-    public static ChatDelta? Delta(ModeEvent e, ChatPlan plan) => e.Kind switch
-    {
-        ModeEventKind.Judge => new ChatDelta { ThinkModeReason = e.Text },
-        ModeEventKind.ModeDecided => new ChatDelta { ThinkMode = Name(e.Mode), ThinkModeSource = plan.ThinkModeSource },
-        ModeEventKind.Reasoning when plan.IncludeReasoning => new ChatDelta { ReasoningContent = e.Text },
-        ModeEventKind.Answer => new ChatDelta { Content = e.Text },
-        _ => null,
-    };
-
     public static string? Name(ThinkMode? mode) => mode switch
     {
         ThinkMode.On => "on",

@@ -20,6 +20,9 @@ public static class InferenceSetup
         builder.Services.AddSingleton<ChatRequestMapper>();
         builder.Services.AddSingleton<WireFormat>();
         builder.Services.AddHostedService<ModelLoader>();
+        // The host must outlast the drain, or it cuts off the streams the drain lets finish.
+        var drain = builder.Configuration.GetValue<int?>($"{InferenceOptions.Section}:{nameof(InferenceOptions.DrainTimeoutSeconds)}") ?? new InferenceOptions().DrainTimeoutSeconds;
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(drain + 15));
         return builder;
     }
 }

@@ -29,6 +29,7 @@ public sealed record ChatResponseMessage
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? ThinkModeReason { get; init; }
     public string? ThinkModeSource { get; init; }
     public bool? ReasoningTruncated { get; init; }
+    public IReadOnlyList<ToolCall>? ToolCalls { get; init; }
 }
 
 /// <summary>One server-sent event of a streamed chat completion.</summary>
@@ -55,6 +56,7 @@ public sealed record ChatDelta
     public string? ThinkModeReason { get; init; }
     public string? ThinkModeSource { get; init; }
     public bool? ReasoningTruncated { get; init; }
+    public IReadOnlyList<ToolCallDelta>? ToolCalls { get; init; }
 }
 
 public sealed record ChoiceLogprobs(IReadOnlyList<TokenLogprobInfo> Content);
@@ -72,3 +74,17 @@ public sealed record CompletionTokensDetails(int ReasoningTokens);
 
 /// <summary>llama-server's per-response timings.</summary>
 public sealed record Timings(int CacheN, int PromptN, double PromptMs, double PromptPerSecond, int PredictedN, double PredictedMs, double PredictedPerSecond, double QueueMs);
+
+/// <summary>A function call in a whole response; <c>arguments</c> is a JSON object text, as in OpenAI's API.</summary>
+public sealed record ToolCall(string Id, FunctionCall Function)
+{
+    public string Type => "function";
+}
+
+public sealed record FunctionCall(string Name, string Arguments);
+
+/// <summary>A function call in a stream: sent whole, in one delta, once its closing tag arrived.</summary>
+public sealed record ToolCallDelta(int Index, string Id, FunctionCall Function)
+{
+    public string Type => "function";
+}

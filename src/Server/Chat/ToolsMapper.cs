@@ -1,0 +1,128 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using HiPO.Inference.StructuredOutput;
+using HiPO.Server.OpenAI;
+
+namespace HiPO.Server.Chat;
+
+/// <summary>What a request's <c>tools</c> and <c>tool_choice</c> mean for the prompt, the sampler and the response.</summary>
+/// <param name="Definitions">Function definitions to offer in the system turn (none when tool_choice is none).</param>
+/// <param name="Grammar">For required or named tool choice: a grammar that makes the answer tool calls only.</param>
+/// <param name="Enabled">Whether tool calls are read out of the answer.</param>
+public sealed record ToolPlan(IReadOnlyList<string> Definitions, string? Grammar, bool Enabled)
+{
+    public static readonly ToolPlan None = new([], null, false);
+}
+
+/// <summary>Validates OpenAI function tools and maps them to Qwen-style tool use (see the README for the format).</summary>
+public static partial class ToolsMapper
+{
+    public static ToolPlan Map(JsonElement? tools, JsonElement? toolChoice, bool? parallel)
+    {
+        var functions = Functions(tools);
+        var choice = toolChoice is null or { ValueKind: JsonValueKind.Null } ? (functions.Count > 0 ? "auto" : "none") : Choice(toolChoice.Value, functions);
+        if (functions.Count == 0)
+        {
+            if (choice != "none")
+                throw ApiException.Invalid("tool_choice is only allowed when tools are specified.", "tool_choice");
+            return ToolPlan.None;
+        }
+        if (choice == "none")
+            return ToolPlan.None;
+        var definitions = functions.Select(f => f.Definition).ToList();
+        if (choice == "auto")
+            return new ToolPlan(definitions, null, true);
+        var allowed = choice == "required" ? functions : [.. functions.Where(f => f.Name == choice)];
+        var grammar = JsonSchemaGrammar.ForToolCalls([.. allowed.Select(f => (f.Name, f.Parameters))], parallel != false);
+        return new ToolPlan(definitions, grammar, true);
+    }
+
+    /// <summary>An earlier assistant turn's tool calls, as the model writes them: <c>{"name": ..., "arguments": {...}}</c>.</summary>
+    public static IReadOnlyList<string> HistoryCalls(JsonElement? toolCalls, string param)
+    {
+        if (toolCalls is null or { ValueKind: JsonValueKind.Null })
+            return [];
+        if (toolCalls.Value.ValueKind != JsonValueKind.Array)
+            throw ApiException.Invalid($"{param} must be an array.", param, "invalid_type");
+        var calls = new List<string>();
+        var index = 0;
+        foreach (var call in toolCalls.Value.EnumerateArray())
+        {
+            var at = $"{param}[{index++}]";
+            if (call.ValueKind != JsonValueKind.Object || !call.TryGetProperty("function", out var function) || function.ValueKind != JsonValueKind.Object ||
+                !function.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String)
+                throw ApiException.Invalid($"{at} must be a function call with function.name.", at, "invalid_type");
+            var arguments = function.TryGetProperty("arguments", out var a) && a.ValueKind == JsonValueKind.String ? a.GetString()! : "{}";
+            JsonElement parsed;
+            try
+            {
+                parsed = JsonDocument.Parse(arguments).RootElement;
+            }
+            catch (JsonException)
+            {
+                throw ApiException.Invalid($"{at}.function.arguments must be a JSON object text.", $"{at}.function.arguments");
+            }
+            calls.Add(JsonSerializer.Serialize(new Dictionary<string, JsonElement> { ["name"] = name, ["arguments"] = parsed }));
+        }
+        return calls;
+    }
+
+    private sealed record Function(string Name, JsonElement? Parameters, string Definition);
+
+    private static List<Function> Functions(JsonElement? tools)
+    {
+        if (tools is null or { ValueKind: JsonValueKind.Null })
+            return [];
+        if (tools.Value.ValueKind != JsonValueKind.Array)
+            throw ApiException.Invalid("tools must be an array of function tools.", "tools", "invalid_type");
+        var functions = new List<Function>();
+        var index = 0;
+        foreach (var tool in tools.Value.EnumerateArray())
+        {
+            var at = $"tools[{index++}]";
+            if (tool.ValueKind != JsonValueKind.Object || !tool.TryGetProperty("type", out var type) || type.GetString() != "function")
+                throw ApiException.Invalid($"{at}.type must be 'function', the only tool type this server supports.", $"{at}.type");
+            if (!tool.TryGetProperty("function", out var function) || function.ValueKind != JsonValueKind.Object)
+                throw ApiException.Invalid($"Missing required parameter: '{at}.function'.", $"{at}.function", "missing_required_parameter");
+            var name = function.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString()! : "";
+            if (!FunctionName().IsMatch(name))
+                throw ApiException.Invalid($"{at}.function.name must be 1 to 64 letters, digits, underscores or dashes.", $"{at}.function.name");
+            if (functions.Any(f => f.Name == name))
+                throw ApiException.Invalid($"Duplicate function name '{name}' in tools.", $"{at}.function.name");
+            JsonElement? parameters = null;
+            if (function.TryGetProperty("parameters", out var p) && p.ValueKind != JsonValueKind.Null)
+            {
+                if (p.ValueKind != JsonValueKind.Object)
+                    throw ApiException.Invalid($"{at}.function.parameters must be a JSON schema object.", $"{at}.function.parameters", "invalid_type");
+                parameters = p;
+                try
+                {
+                    JsonSchemaGrammar.FromSchema(p);
+                }
+                catch (UnsupportedSchemaException e)
+                {
+                    throw ApiException.Invalid(e.Message, $"{at}.function.parameters", "unsupported_schema");
+                }
+            }
+            functions.Add(new Function(name, parameters, JsonSerializer.Serialize(tool)));
+        }
+        return functions;
+    }
+
+    private static string Choice(JsonElement choice, List<Function> functions)
+    {
+        if (choice.ValueKind == JsonValueKind.String)
+            return choice.GetString() is "none" or "auto" or "required"
+                ? choice.GetString()!
+                : throw ApiException.Invalid($"Invalid tool_choice '{choice.GetString()}'. Supported values are: 'none', 'auto', 'required' or a named function.", "tool_choice");
+        if (choice.ValueKind == JsonValueKind.Object && choice.TryGetProperty("function", out var function) &&
+            function.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String)
+            return functions.Any(f => f.Name == name.GetString())
+                ? name.GetString()!
+                : throw ApiException.Invalid($"tool_choice names function '{name.GetString()}', which is not in tools.", "tool_choice.function.name");
+        throw ApiException.Invalid("tool_choice must be 'none', 'auto', 'required' or {\"type\":\"function\",\"function\":{\"name\":...}}.", "tool_choice", "invalid_type");
+    }
+
+    [GeneratedRegex("^[a-zA-Z0-9_-]{1,64}$")]
+    private static partial Regex FunctionName();
+}
