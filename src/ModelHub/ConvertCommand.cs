@@ -66,7 +66,7 @@ public static class ConvertCommand
         {
             // A command line ends in one readable line; the stack trace is for whoever turns on debug logging.
             logger.LogDebug(e, "convert failed");
-            await error.WriteLineAsync($"convert: {e.Message}");
+            await error.WriteLineAsync($"convert: {e.Message.Split('\n', 2)[0].TrimEnd()}");
             return 1;
         }
     }

@@ -1,8 +1,14 @@
 using HiPO.Server.Chat;
+using HiPO.Server.Completions;
 using HiPO.Server.Health;
 using HiPO.Server.Hosting;
 using HiPO.Server.Models;
+using HiPO.ModelHub;
 using HiPO.Server.Security;
+using HiPO.Server.Tokens;
+
+if (args is [ConvertCommand.Verb, .. var convertArgs])
+    return await HipoServer.ConvertAsync(convertArgs);
 
 var app = HipoServer.Build(args);
 if (app is null)
@@ -35,6 +41,8 @@ public static partial class HipoServer
         app.MapHealthApi();
         app.MapModelsApi();
         app.MapChatCompletionsApi();
+        app.MapCompletionsApi();
+        app.MapTokenizeApi();
         app.MapHipoFallback();
         return app;
     }

@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging;
 namespace HiPO.Inference.Hosting;
 
 /// <summary>Where the engine is in its life.</summary>
-public enum EngineState { Loading, Ready, Failed, Stopped }
+public enum EngineState { Loading, Ready, Failed, Draining, Stopped }
 
 /// <summary>
 /// The inference engine as the API layer sees it: loads one GGUF (in the background, with progress),
@@ -30,7 +30,7 @@ public sealed class HipoEngine(ModelOptions model, InferenceOptions inference, R
     public float LoadProgress { get; private set; }
 
     /// <summary>The id clients use for this model: configured, else the GGUF's <c>general.name</c>, else the file name.</summary>
-    public string ModelId { get; private set; } = model.Id ?? (model.Demo ? DemoModel.Id : Path.GetFileNameWithoutExtension(model.Path ?? "model"));
+    public string ModelId { get; set; } = model.Id ?? (model.Demo ? DemoModel.Id : Path.GetFileNameWithoutExtension(model.Path ?? "model"));
 
     public DateTimeOffset Created { get; } = DateTimeOffset.UtcNow;
 
@@ -79,12 +79,17 @@ public sealed class HipoEngine(ModelOptions model, InferenceOptions inference, R
         return path!;
     }
 
-    public async Task LoadAsync(CancellationToken cancellation)
+    /// <summary>Configures the native library; call before anything else touches llama.cpp (a download's quantizer, say).</summary>
+    public void ConfigureNative() => NativeBackend.Configure(model, loggers.CreateLogger("HiPO.Inference.Native"));
+
+    /// <summary>Loads <paramref name="path"/> (a GGUF fetched elsewhere, e.g. from the hub), or the configured model when null.</summary>
+    public async Task LoadAsync(string? path, CancellationToken cancellation)
     {
         try
         {
-            var path = ResolveModelPath();
-            NativeBackend.Configure(model, loggers.CreateLogger("HiPO.Inference.Native"));
+            path ??= ResolveModelPath();
+            ModelFile.Validate(path);
+            ConfigureNative();
             var parameters = CreateParameters(path);
             var started = Stopwatch.GetTimestamp();
             var lastLogged = -1;
@@ -118,10 +123,16 @@ public sealed class HipoEngine(ModelOptions model, InferenceOptions inference, R
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            FailureReason = e.Message;
-            State = EngineState.Failed;
+            Fail(e.Message);
             throw;
         }
+    }
+
+    /// <summary>Marks the engine as unable to serve (e.g. the model could not be fetched); readiness reports the reason.</summary>
+    public void Fail(string reason)
+    {
+        FailureReason = reason;
+        State = EngineState.Failed;
     }
 
     private ModelParams CreateParameters(string path) => new(path)
@@ -143,6 +154,14 @@ public sealed class HipoEngine(ModelOptions model, InferenceOptions inference, R
     };
 
     private static GGMLType ParseCacheType(string type) => Enum.Parse<GGMLType>("GGML_TYPE_" + type.ToUpperInvariant());
+
+    /// <summary>Shutdown has begun: refuse new requests (readiness turns 503) while running ones finish within <paramref name="drain"/>.</summary>
+    public void BeginDrain(TimeSpan drain)
+    {
+        if (State == EngineState.Ready)
+            State = EngineState.Draining;
+        _scheduler?.BeginStop(drain);
+    }
 
     public async Task StopAsync(TimeSpan drain)
     {

@@ -14,8 +14,7 @@ public sealed class HipoPromptRenderer(ReasoningOptions options)
     {
         var segments = new List<PromptSegment>();
         var hasSystem = turns.Count > 0 && turns[0].Role == ChatRole.System;
-        if (!hasSystem || tools is { Count: > 0 })
-            AddSystem(segments, hasSystem ? turns[0].Content : options.DefaultSystemPrompt, tools ?? []);
+        AddSystem(segments, hasSystem ? turns[0].Content : options.DefaultSystemPrompt, tools ?? []);
 
         for (var i = hasSystem ? 1 : 0; i < turns.Count; i++)
         {

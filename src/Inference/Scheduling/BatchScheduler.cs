@@ -129,11 +129,19 @@ public sealed class BatchScheduler : IAsyncDisposable
     }
 
     /// <summary>Stops admitting requests; running ones may finish until <paramref name="drain"/> passes, then are cancelled.</summary>
-    public async Task StopAsync(TimeSpan drain)
+    public void BeginStop(TimeSpan drain)
     {
+        if (_stopping)
+            return;
         Interlocked.Exchange(ref _drainDeadline, Stopwatch.GetTimestamp() + (long)(drain.TotalSeconds * Stopwatch.Frequency));
         _stopping = true;
         _wake.Set();
+    }
+
+    /// <summary>Stops as <see cref="BeginStop"/> does and waits until the loop has ended.</summary>
+    public async Task StopAsync(TimeSpan drain)
+    {
+        BeginStop(drain);
         await _stopped.Task.ConfigureAwait(false);
     }
 
@@ -216,10 +224,13 @@ public sealed class BatchScheduler : IAsyncDisposable
         var drainOver = _stopping && Stopwatch.GetTimestamp() > Interlocked.Read(ref _drainDeadline);
         foreach (var request in _active.ToList())
         {
-            if (!request.Cancellation.IsCancellationRequested && !drainOver)
+            var left = request.Cancellation.IsCancellationRequested;
+            if (!left && !drainOver)
                 continue;
+            // A client that left needs no word; one still reading is told why its reply ends here.
             foreach (var sequence in request.Sequences.Where(s => s.Finished is null))
-                Finish(request, sequence, FinishReason.Cancelled, endedNaturally: false);
+                Finish(request, sequence, left ? FinishReason.Cancelled : FinishReason.Error, endedNaturally: false,
+                    left ? null : "The server shut down before this reply finished.");
             Complete(request);
         }
     }
@@ -401,13 +412,13 @@ public sealed class BatchScheduler : IAsyncDisposable
         }
     }
 
-    private static void Finish(ActiveRequest request, Sequence sequence, FinishReason reason, bool endedNaturally)
+    private static void Finish(ActiveRequest request, Sequence sequence, FinishReason reason, bool endedNaturally, string? error = null)
     {
         var events = new List<ModeEvent>();
         sequence.Reply.Finish(endedNaturally, events);
         PublishEvents(request, sequence, events, null);
         sequence.Finished = reason;
-        request.Publish(new ChoiceFinished(sequence.Index, reason, sequence.Summary));
+        request.Publish(new ChoiceFinished(sequence.Index, reason, sequence.Summary, error));
     }
 
     /// <summary>Ends a request whose choices all finished: reports usage, keeps its KV for prefix reuse and frees its slots.</summary>

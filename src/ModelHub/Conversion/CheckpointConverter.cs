@@ -17,7 +17,7 @@ internal sealed class CheckpointConverter(ILogger logger, IProgress<ModelProgres
 
     public void Convert(string folder, string output, string modelName, CancellationToken ct)
     {
-        var config = HfModelConfig.Load(Path.Combine(folder, "config.json"));
+        var config = HfModelConfig.Load(Path.Combine(folder, CheckpointFiles.Config));
         var tokenizer = HfTokenizer.Load(folder, config, logger);
         var sources = LoadTensors(folder);
 

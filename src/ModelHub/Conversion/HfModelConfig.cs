@@ -11,6 +11,19 @@ internal sealed record HfModelConfig(Qwen3Shape Shape, bool TieWordEmbeddings, i
 {
     public static HfModelConfig Load(string path)
     {
+        try
+        {
+            return Read(path);
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException)
+        {
+            // A value of the wrong kind, e.g. a fraction where a count belongs.
+            throw new HubException($"{path} is not in the form this converter reads: {e.Message}", inner: e);
+        }
+    }
+
+    private static HfModelConfig Read(string path)
+    {
         using var json = CheckpointFiles.ReadJson(path);
         var root = json.RootElement;
         string modelType = root.TryGetProperty("model_type", out var type) ? type.GetString() ?? "" : "";
@@ -34,7 +47,7 @@ internal sealed record HfModelConfig(Qwen3Shape Shape, bool TieWordEmbeddings, i
             EmbeddingLength: hidden,
             HeadCount: heads,
             HeadCountKv: OptionalInt(root, "num_key_value_heads") ?? heads,
-            HeadDim: OptionalInt(root, "head_dim") ?? hidden / heads,
+            HeadDim: OptionalInt(root, "head_dim") ?? (heads > 0 ? hidden / heads : 0),
             FeedForwardLength: Int(root, "intermediate_size", path),
             VocabularySize: Int(root, "vocab_size", path),
             ContextLength: Int(root, "max_position_embeddings", path),

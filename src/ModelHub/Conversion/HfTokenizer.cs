@@ -37,10 +37,23 @@ internal sealed class HfTokenizer
 
     public string? ChatTemplate { get; }
 
-    /// <summary>Reads the tokenizer of the checkpoint in <paramref name="folder"/>, padded to the model's <paramref name="vocabularySize"/>.</summary>
+    /// <summary>Reads the tokenizer of the checkpoint in <paramref name="folder"/>, padded to config.json's vocab_size.</summary>
     public static HfTokenizer Load(string folder, HfModelConfig config, ILogger logger)
     {
-        string tokenizerPath = Path.Combine(folder, "tokenizer.json");
+        string tokenizerPath = Path.Combine(folder, CheckpointFiles.Tokenizer);
+        try
+        {
+            return Read(folder, tokenizerPath, config, logger);
+        }
+        catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            // A JSON element of the wrong kind or a missing key: name the file rather than the JSON API's complaint.
+            throw new HubException($"{tokenizerPath} or its tokenizer_config.json is not in the form this converter reads: {e.Message}", inner: e);
+        }
+    }
+
+    private static HfTokenizer Read(string folder, string tokenizerPath, HfModelConfig config, ILogger logger)
+    {
         using var tokenizerJson = CheckpointFiles.ReadJson(tokenizerPath);
         var tokenizer = tokenizerJson.RootElement;
         var model = tokenizer.GetProperty("model");
@@ -52,7 +65,7 @@ internal sealed class HfTokenizer
 
         CheckPreTokenizer(tokenizer, tokenizerPath, logger);
 
-        string configPath = Path.Combine(folder, "tokenizer_config.json");
+        string configPath = Path.Combine(folder, CheckpointFiles.TokenizerConfig);
         using var tokenizerConfig = File.Exists(configPath) ? CheckpointFiles.ReadJson(configPath) : null;
         var settings = tokenizerConfig?.RootElement;
 
@@ -235,7 +248,7 @@ internal sealed class HfTokenizer
             }
         }
 
-        string jinja = Path.Combine(folder, "chat_template.jinja");
+        string jinja = Path.Combine(folder, CheckpointFiles.ChatTemplate);
         return File.Exists(jinja) ? File.ReadAllText(jinja) : null;
     }
 }

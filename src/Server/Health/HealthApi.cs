@@ -22,7 +22,7 @@ public static class HealthApi
         EngineState.Ready => TypedResults.Ok(new HealthStatus("ok", null)),
         EngineState.Loading => TypedResults.Json(new HealthStatus("loading", $"model loading ({engine.LoadProgress:P0})"), statusCode: 503),
         EngineState.Failed => TypedResults.Json(new HealthStatus("error", engine.FailureReason), statusCode: 503),
-        _ => TypedResults.Json(new HealthStatus("stopping", "shutting down"), statusCode: 503),
+        _ => TypedResults.Json(new HealthStatus("draining", "shutting down: finishing running requests, refusing new ones"), statusCode: 503),
     };
 
     public sealed record HealthStatus(string Status, string? Reason);

@@ -17,9 +17,16 @@ public static class CommandLine
         ["--api-key"] = "Security:ApiKeys:0",
         ["--port"] = "Server:Port",
         ["--host"] = "Server:Host",
+        ["--hf-token"] = "Hub:Token",
+        ["--quant"] = "Hub:Quantization",
     };
 
     /// <summary>Turns value-less flags such as <c>--demo</c> into key=value pairs the configuration reader understands.</summary>
     public static string[] Normalize(string[] args) =>
-        [.. args.Select(a => a == "--demo" ? "--Model:Demo=true" : a)];
+        [.. args.Select(a => a switch
+        {
+            "--demo" => "--Model:Demo=true",
+            "--offline" => "--Hub:Offline=true",
+            _ => a,
+        })];
 }

@@ -1,4 +1,5 @@
 using HiPO.Inference.Hosting;
+using HiPO.ModelHub;
 using HiPO.Server.OpenAI;
 using Microsoft.AspNetCore.Diagnostics;
 
@@ -27,14 +28,22 @@ public static class EndpointSetup
     {
         try
         {
+            var model = app.Services.GetRequiredService<ModelOptions>();
+            if (!model.Demo && ModelResolver.IsHubReference(model.Path ?? ""))
+                return HubReference.TryParse(model.Path, out _) || Refuse(app, $"Cannot load model '{model.Path}': expected hf:owner/repo or hf:owner/repo/file.gguf");
             app.Services.GetRequiredService<HipoEngine>().ResolveModelPath();
             return true;
         }
         catch (ModelFileException e)
         {
-            app.Logger.LogCritical("{Reason}", e.Message);
-            return false;
+            return Refuse(app, e.Message);
         }
+    }
+
+    private static bool Refuse(WebApplication app, string reason)
+    {
+        app.Logger.LogCritical("{Reason}", reason);
+        return false;
     }
 
     /// <summary>Unexpected failures and unmatched routes still answer with OpenAI's error body.</summary>

@@ -1,4 +1,5 @@
 using HiPO.Inference.Hosting;
+using HiPO.ModelHub;
 using HiPO.Server.Chat;
 using HiPO.Server.OpenAI;
 using Microsoft.Extensions.Options;
@@ -16,7 +17,21 @@ public static class InferenceSetup
         builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<ModelOptions>>().Value);
         builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<InferenceOptions>>().Value);
         builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<ReasoningOptions>>().Value);
-        builder.Services.AddSingleton<HipoEngine>();
+        builder.Services.AddOptions<HubOptions>().Bind(builder.Configuration.GetSection(HubOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddHttpClient(HubOptions.Section);
+        builder.Services.AddSingleton(sp => new ModelResolver(
+            sp.GetRequiredService<IOptions<HubOptions>>().Value,
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient(HubOptions.Section),
+            sp.GetRequiredService<ILogger<ModelResolver>>()));
+        builder.Services.AddSingleton(sp =>
+        {
+            var engine = ActivatorUtilities.CreateInstance<HipoEngine>(sp);
+            // Before the download, name the model after its repository ("hf:Kwaipilot/HiPO-1.7B" is HiPO-1.7B, not "HiPO-1").
+            var model = sp.GetRequiredService<ModelOptions>();
+            if (model.Id is null && HubReference.TryParse(model.Path, out var reference))
+                engine.ModelId = reference.Name;
+            return engine;
+        });
         builder.Services.AddSingleton<ChatRequestMapper>();
         builder.Services.AddSingleton<WireFormat>();
         builder.Services.AddHostedService<ModelLoader>();

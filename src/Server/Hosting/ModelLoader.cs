@@ -1,28 +1,68 @@
 using HiPO.Inference.Hosting;
+using HiPO.ModelHub;
 
 namespace HiPO.Server.Hosting;
 
 /// <summary>
-/// Loads the model after the host has started (so health endpoints answer while it loads) and drains the
-/// scheduler on shutdown. A model that fails to load stops the server with exit code 1.
+/// Gets the model after the host has started (so health endpoints answer meanwhile): fetches and converts an
+/// <c>hf:</c> reference, adopts the checkpoint's own generation prompt where it opens the judge block, loads it,
+/// and drains the scheduler on shutdown. A model that cannot be served stops the server with exit code 1.
 /// </summary>
-public sealed class ModelLoader(HipoEngine engine, InferenceOptions options, IHostApplicationLifetime lifetime, ILogger<ModelLoader> logger) : BackgroundService
+public sealed class ModelLoader(
+    HipoEngine engine,
+    ModelOptions model,
+    InferenceOptions options,
+    ReasoningOptions reasoning,
+    ModelResolver resolver,
+    IConfiguration configuration,
+    IHostApplicationLifetime lifetime,
+    ILogger<ModelLoader> logger) : BackgroundService
 {
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Readiness turns 503 as soon as shutdown begins, before the drain.
+        lifetime.ApplicationStopping.Register(() => engine.BeginDrain(TimeSpan.FromSeconds(options.DrainTimeoutSeconds)));
+        return base.StartAsync(cancellationToken);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
         {
-            await engine.LoadAsync(stoppingToken);
+            string? path = null;
+            if (!model.Demo && model.Path is { } configured && ModelResolver.IsHubReference(configured))
+            {
+                engine.ConfigureNative();
+                path = await resolver.ResolveAsync(configured, stoppingToken);
+            }
+            path ??= engine.ResolveModelPath();
+            AdoptChatTemplate(path);
+            await engine.LoadAsync(path, stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
         catch (Exception e)
         {
+            engine.Fail(e.Message);
             logger.LogCritical("Cannot serve the model: {Reason}", e.Message);
             Environment.ExitCode = 1;
             lifetime.StopApplication();
         }
+    }
+
+    private void AdoptChatTemplate(string path)
+    {
+        var facts = ChatTemplateInspector.InspectModel(path);
+        logger.LogInformation("Chat template: {Template}", facts.Describe());
+        var configured = configuration[$"{ReasoningOptions.Section}:{nameof(ReasoningOptions.GenerationPrefix)}"] is not null;
+        if (facts.OpensJudge && !configured && facts.GenerationPrompt != reasoning.GenerationPrefix)
+        {
+            reasoning.GenerationPrefix = facts.GenerationPrompt!;
+            logger.LogInformation("Using the checkpoint's generation prompt {Prefix}", facts.GenerationPrompt);
+        }
+        else if (facts.HasTemplate && !facts.OpensJudge)
+            logger.LogWarning("The model's chat template does not open a <judge> block; it may not be a HiPO model. Replies without HiPO tags are served as plain answers.");
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
