@@ -4,17 +4,26 @@ using HiPO.Server.Health;
 using HiPO.Server.Hosting;
 using HiPO.Server.Models;
 using HiPO.ModelHub;
+using Microsoft.Extensions.Options;
 using HiPO.Server.Security;
 using HiPO.Server.Tokens;
 
 if (args is [ConvertCommand.Verb, .. var convertArgs])
     return await HipoServer.ConvertAsync(convertArgs);
 
-var app = HipoServer.Build(args);
-if (app is null)
-    return 1;
-await app.RunAsync();
-return Environment.ExitCode;
+try
+{
+    var app = HipoServer.Build(args);
+    if (app is null)
+        return 1;
+    await app.RunAsync();
+    return Environment.ExitCode;
+}
+catch (OptionsValidationException e)
+{
+    await Console.Error.WriteLineAsync("Invalid configuration: " + HipoServer.DescribeInvalidConfiguration(e));
+    return 2;
+}
 
 /// <summary>Builds the HiPO server; tests call this to run the real server on a loopback port.</summary>
 public static partial class HipoServer
@@ -45,5 +54,12 @@ public static partial class HipoServer
         app.MapTokenizeApi();
         app.MapHipoFallback();
         return app;
+    }
+
+    /// <summary>Names the configuration keys that failed validation, e.g. "Inference:MaxParallel: The field ... must be between 1 and 256."</summary>
+    public static string DescribeInvalidConfiguration(OptionsValidationException e)
+    {
+        var section = e.OptionsType.GetField("Section")?.GetValue(null) as string ?? e.OptionsType.Name;
+        return string.Join("; ", e.Failures.Select(f => $"{section}: {f}"));
     }
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using HiPO.Inference.Hosting;
 using HiPO.Inference.Scheduling;
 using HiPO.Server.OpenAI;
+using HiPO.Server.Security;
 using HiPO.Server.Telemetry;
 
 namespace HiPO.Server.Chat;
@@ -25,7 +26,7 @@ public static class ChatCompletionsApi
     }
 
     private static async Task CreateAsync(HttpContext context, HipoEngine engine, ChatRequestMapper mapper, WireFormat wire,
-        HipoMetrics metrics, TelemetryOptions telemetryOptions, ILogger<CompletionTelemetry> logger)
+        HipoMetrics metrics, TelemetryOptions telemetryOptions, TokenRateLimiter tokenLimiter, ILogger<CompletionTelemetry> logger)
     {
         var aborted = context.RequestAborted;
         GenerationStream stream;
@@ -55,7 +56,8 @@ public static class ChatCompletionsApi
             plan,
             wire,
             new CompletionTelemetry(metrics, logger, telemetryOptions),
-            telemetryOptions.ResponseTimings);
+            telemetryOptions.ResponseTimings,
+            tokens => tokenLimiter.Charge(context, tokens));
         try
         {
             if (plan.Stream)
@@ -70,7 +72,7 @@ public static class ChatCompletionsApi
     }
 
     /// <summary>What every chunk or response of one request shares.</summary>
-    private sealed record ResponseContext(string Id, long Created, string Model, ChatPlan Plan, WireFormat Wire, CompletionTelemetry Telemetry, bool Timings)
+    private sealed record ResponseContext(string Id, long Created, string Model, ChatPlan Plan, WireFormat Wire, CompletionTelemetry Telemetry, bool Timings, Action<int> Charge)
     {
         public ChoiceAccumulator[] Choices { get; } = [.. Enumerable.Range(0, Plan.Generation.Choices).Select(i => new ChoiceAccumulator(i, Plan))];
         public List<ChoiceFinished> Finished { get; } = [];
@@ -90,6 +92,7 @@ public static class ChatCompletionsApi
                     return Choices[finished.Choice].Finish(finished);
                 case GenerationCompleted completed:
                     Usage = completed.Usage;
+                    Charge(completed.Usage.PromptTokens + completed.Usage.CompletionTokens);
                     Telemetry.Completed(Id, Model, Plan.ThinkModeSource, completed.Usage, [.. Finished.OrderBy(f => f.Choice)],
                         Plan.Generation.Prompt.Text, Choices[0].Content);
                     break;

@@ -16,7 +16,8 @@ public static class ObservabilitySetup
         var telemetry = builder.Configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
         builder.Services.AddOptions<TelemetryOptions>().Bind(builder.Configuration.GetSection(TelemetryOptions.Section));
         builder.Services.AddSingleton(telemetry);
-        builder.Services.AddSerilog((services, logger) =>
+        // preserveStaticLogger: each host (several run side by side in tests) keeps its own pipeline.
+        builder.Services.AddSerilog(preserveStaticLogger: true, configureLogger: (services, logger) =>
         {
             logger.ReadFrom.Configuration(builder.Configuration).Enrich.FromLogContext();
             if (telemetry.JsonLogs)

@@ -6,7 +6,7 @@ namespace HiPO.Server.OpenAI;
 /// <c>POST /v1/chat/completions</c> body: OpenAI's fields plus HiPO's think-mode controls. Polymorphic
 /// fields (<c>stop</c>, <c>content</c>, ...) stay <see cref="JsonElement"/> and are validated by the mapper.
 /// </summary>
-public sealed class ChatCompletionRequest
+public sealed class ChatCompletionRequest : ISamplingRequest
 {
     public string? Model { get; set; }
     public List<ChatMessageInput>? Messages { get; set; }

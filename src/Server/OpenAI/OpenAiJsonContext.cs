@@ -14,4 +14,12 @@ namespace HiPO.Server.OpenAI;
 [JsonSerializable(typeof(ModelList))]
 [JsonSerializable(typeof(ModelCard))]
 [JsonSerializable(typeof(ErrorResponse))]
+[JsonSerializable(typeof(CompletionRequest))]
+[JsonSerializable(typeof(TextCompletion))]
+[JsonSerializable(typeof(TokenizeRequest))]
+[JsonSerializable(typeof(TokenizeResponse))]
+[JsonSerializable(typeof(TokenPiecesResponse))]
+[JsonSerializable(typeof(DetokenizeRequest))]
+[JsonSerializable(typeof(DetokenizeResponse))]
+[JsonSerializable(typeof(int[]))]
 public sealed partial class OpenAiJsonContext : JsonSerializerContext;

@@ -25,7 +25,21 @@ internal sealed class FakeHub : IAsyncDisposable
     private readonly ConcurrentDictionary<string, long> _cuts = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _corrupt = new(StringComparer.Ordinal);
 
+    private TaskCompletionSource _gate = CompletedGate();
+
     private FakeHub(WebApplication app) => _app = app;
+
+    /// <summary>Holds every request until <see cref="Release"/>, like a hub that has not answered yet.</summary>
+    public void Hold() => _gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void Release() => _gate.TrySetResult();
+
+    private static TaskCompletionSource CompletedGate()
+    {
+        var gate = new TaskCompletionSource();
+        gate.SetResult();
+        return gate;
+    }
 
     public string Endpoint { get; private set; } = "";
 
@@ -41,6 +55,7 @@ internal sealed class FakeHub : IAsyncDisposable
         hub._app.Use(async (context, next) =>
         {
             hub.Requests.Enqueue((context.Request.Path + context.Request.QueryString, context.Request.Headers.Range.FirstOrDefault()));
+            await hub._gate.Task.WaitAsync(context.RequestAborted);
             await next(context);
         });
         hub._app.MapGet("/api/models/{owner}/{name}/tree/main", hub.ListAsync);

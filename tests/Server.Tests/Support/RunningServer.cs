@@ -26,19 +26,30 @@ public sealed class RunningServer : IAsyncDisposable
 
     public SchedulerSnapshot Snapshot => Engine.Snapshot;
 
-    public static async Task<RunningServer> StartAsync(string modelPath, params string[] settings)
+    public static Task<RunningServer> StartAsync(string modelPath, params string[] settings) => StartAsync(modelPath, waitUntilReady: true, settings);
+
+    public static async Task<RunningServer> StartAsync(string modelPath, bool waitUntilReady, params string[] settings)
     {
         var app = HipoServer.Build(["--urls=http://127.0.0.1:0", $"--Model:Path={modelPath}", "--Serilog:MinimumLevel:Default=Warning", .. settings])
             ?? throw new InvalidOperationException("The server refused its configuration.");
         await app.StartAsync();
         var server = new RunningServer(app, new Uri(app.Urls.First()));
-        var deadline = DateTime.UtcNow.AddMinutes(1);
-        while (server.Engine.State == EngineState.Loading && DateTime.UtcNow < deadline)
-            await Task.Delay(20);
-        if (server.Engine.State != EngineState.Ready)
-            throw new InvalidOperationException($"The model did not load: {server.Engine.FailureReason}");
+        if (waitUntilReady)
+            await server.WaitUntilReadyAsync();
         return server;
     }
+
+    public async Task WaitUntilReadyAsync()
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (Engine.State == EngineState.Loading && DateTime.UtcNow < deadline)
+            await Task.Delay(20);
+        if (Engine.State != EngineState.Ready)
+            throw new InvalidOperationException($"The model did not load: {Engine.FailureReason}");
+    }
+
+    /// <summary>Shuts the server down as SIGTERM does: drain, then stop.</summary>
+    public Task StopAsync() => _app.StopAsync();
 
     /// <summary>Waits until the scheduler's state satisfies a condition (it updates after each step).</summary>
     public async Task<SchedulerSnapshot> WaitForAsync(Func<SchedulerSnapshot, bool> condition, int seconds = 30)

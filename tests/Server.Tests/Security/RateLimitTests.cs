@@ -1,0 +1,71 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using HiPO.Gguf.Scripting;
+using HiPO.Server.Tests.Support;
+
+namespace HiPO.Server.Tests.Security;
+
+/// <summary>Requests and tokens per minute on the real server: 429 with Retry-After and OpenAI's rate_limit_exceeded body, per key.</summary>
+public sealed class RateLimitTests
+{
+    private static readonly object Chat = new { messages = new[] { new { role = "user", content = "Capital of France?" } } };
+
+    [Fact]
+    public async Task Requests_beyond_the_per_minute_limit_get_429_with_Retry_After()
+    {
+        await using var server = await RunningServer.StartAsync(TestModels.PathOf(ScriptedModels.ThinkOff),
+            "--Security:ApiKeys:0=sk-a", "--Security:ApiKeys:1=sk-b", "--Security:RateLimit:RequestsPerMinute=2");
+
+        Assert.Equal(HttpStatusCode.OK, (await GetModelsAsync(server, "sk-a")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await GetModelsAsync(server, "sk-a")).StatusCode);
+        var refused = await GetModelsAsync(server, "sk-a");
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.InRange(refused.Headers.RetryAfter!.Delta!.Value.TotalSeconds, 1, 30);
+        var error = (await Sse.JsonAsync(refused))["error"]!;
+        Assert.Equal("requests", (string?)error["type"]);
+        Assert.Equal("rate_limit_exceeded", (string?)error["code"]);
+        Assert.Equal(HttpStatusCode.OK, (await GetModelsAsync(server, "sk-b")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await server.Http.GetAsync("/health")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Without_keys_each_client_address_has_its_own_limit()
+    {
+        await using var server = await RunningServer.StartAsync(TestModels.PathOf(ScriptedModels.ThinkOff), "--Security:RateLimit:RequestsPerMinute=1");
+
+        Assert.Equal(HttpStatusCode.OK, (await server.Http.GetAsync("/v1/models")).StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await server.Http.GetAsync("/v1/models")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await server.Http.GetAsync("/health/ready")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Once_a_completion_has_used_up_the_tokens_per_minute_the_next_request_gets_429()
+    {
+        await using var server = await RunningServer.StartAsync(TestModels.PathOf(ScriptedModels.ThinkOff),
+            "--Security:ApiKeys:0=sk-a", "--Security:ApiKeys:1=sk-b", "--Security:RateLimit:TokensPerMinute=10");
+
+        Assert.Equal(HttpStatusCode.OK, (await PostChatAsync(server, "sk-a")).StatusCode);
+        var refused = await PostChatAsync(server, "sk-a");
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.NotNull(refused.Headers.RetryAfter?.Delta);
+        var error = (await Sse.JsonAsync(refused))["error"]!;
+        Assert.Equal("tokens", (string?)error["type"]);
+        Assert.Equal("rate_limit_exceeded", (string?)error["code"]);
+        Assert.Equal(HttpStatusCode.OK, (await PostChatAsync(server, "sk-b")).StatusCode);
+    }
+
+    private static Task<HttpResponseMessage> GetModelsAsync(RunningServer server, string key) =>
+        SendAsync(server, new HttpRequestMessage(HttpMethod.Get, "/v1/models"), key);
+
+    private static Task<HttpResponseMessage> PostChatAsync(RunningServer server, string key) =>
+        SendAsync(server, new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = JsonContent.Create(Chat) }, key);
+
+    private static Task<HttpResponseMessage> SendAsync(RunningServer server, HttpRequestMessage request, string key)
+    {
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return server.Http.SendAsync(request);
+    }
+}
