@@ -28,7 +28,8 @@ catch (OptionsValidationException e)
 /// <summary>Builds the HiPO server; tests call this to run the real server on a loopback port.</summary>
 public static partial class HipoServer
 {
-    public static WebApplication? Build(string[] args)
+    /// <param name="configure">Extra service registrations, applied last (tests add exporters here).</param>
+    public static WebApplication? Build(string[] args, Action<IServiceCollection>? configure = null)
     {
         args = CommandLine.Normalize(args);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -38,7 +39,8 @@ public static partial class HipoServer
         builder.AddHipoEndpoint();
         builder.AddHipoInference();
         builder.AddHipoSecurity();
-        builder.Services.AddOpenApi();
+        builder.AddHipoOpenApi();
+        configure?.Invoke(builder.Services);
 
         var app = builder.Build();
         if (!app.ModelFileIsUsable())
@@ -46,7 +48,7 @@ public static partial class HipoServer
         app.UseHipoErrors();
         app.UseHipoObservability();
         app.UseHipoSecurity();
-        app.MapOpenApi();
+        app.MapHipoOpenApi();
         app.MapHealthApi();
         app.MapModelsApi();
         app.MapChatCompletionsApi();

@@ -25,6 +25,12 @@ public static class NativeBackend
             if (_configured)
                 return;
             _configured = true;
+            if (NativeLibraryConfig.LLama.LibraryHasLoaded)
+            {
+                // Something in this process (a tool, a test) loaded llama.cpp first: its library stays; its log still comes to us.
+                NativeLogConfig.llama_log_set(OnNativeLog);
+                return;
+            }
             var config = NativeLibraryConfig.All.WithLogCallback(OnNativeLog);
             if (!string.IsNullOrEmpty(options.NativeLibraryPath))
                 config.WithLibrary(options.NativeLibraryPath, null);

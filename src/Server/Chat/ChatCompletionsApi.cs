@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using HiPO.Inference.Hosting;
 using HiPO.Inference.Scheduling;
+using HiPO.Server.Hosting;
 using HiPO.Server.OpenAI;
 using HiPO.Server.Security;
 using HiPO.Server.Telemetry;
@@ -17,6 +18,7 @@ public static class ChatCompletionsApi
             .WithName("CreateChatCompletion")
             .WithSummary("Creates a chat completion; streams it over SSE when stream is true.")
             .WithDescription("OpenAI-compatible. The answer is in content, the reasoning in reasoning_content, and the model's think-mode decision in think_mode (with think_mode_reason and think_mode_source). think_mode, reasoning_effort, chat_template_kwargs.enable_thinking and think force a mode; max_reasoning_tokens caps the reasoning.")
+            .WithMetadata(new JsonRequestBody(typeof(ChatCompletionRequest)))
             .Produces<ChatCompletion>(contentType: "application/json")
             .Produces<ChatCompletionChunk>(contentType: "text/event-stream")
             .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)

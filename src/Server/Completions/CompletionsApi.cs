@@ -1,9 +1,11 @@
+using HiPO.Server.Hosting;
 using System.Security.Cryptography;
 using HiPO.Inference.Hosting;
 using HiPO.Inference.Scheduling;
 using HiPO.ModeParsing;
 using HiPO.Server.Chat;
 using HiPO.Server.OpenAI;
+using HiPO.Server.Security;
 using HiPO.Server.Telemetry;
 
 namespace HiPO.Server.Completions;
@@ -15,6 +17,7 @@ public static class CompletionsApi
     {
         app.MapPost("/v1/completions", CreateAsync)
             .WithName("CreateCompletion")
+            .WithMetadata(new JsonRequestBody(typeof(CompletionRequest)))
             .WithSummary("Creates a legacy text completion of a raw prompt; streams it over SSE when stream is true.")
             .WithDescription("OpenAI-compatible legacy completions. The prompt goes to the model as is: no chat template, and control tokens " +
                 "in it are parsed, as llama-server does. Everything the model writes is the completion text, with no HiPO parsing and no " +
@@ -27,7 +30,7 @@ public static class CompletionsApi
     }
 
     private static async Task CreateAsync(HttpContext context, HipoEngine engine, InferenceOptions inference, ChatRequestMapper chat,
-        HipoMetrics metrics, TelemetryOptions telemetryOptions, ILogger<CompletionTelemetry> logger)
+        HipoMetrics metrics, TelemetryOptions telemetryOptions, TokenRateLimiter tokenLimiter, ILogger<CompletionTelemetry> logger)
     {
         var aborted = context.RequestAborted;
         GenerationStream stream;
@@ -56,7 +59,8 @@ public static class CompletionsApi
             engine.ModelId,
             plan,
             new CompletionTelemetry(metrics, logger, telemetryOptions),
-            telemetryOptions.ResponseTimings);
+            telemetryOptions.ResponseTimings,
+            tokens => tokenLimiter.Charge(context, tokens));
         try
         {
             if (plan.Stream)
@@ -84,7 +88,7 @@ public static class CompletionsApi
     }
 
     /// <summary>What every chunk or response of one request shares.</summary>
-    private sealed record ResponseContext(string Id, long Created, string Model, CompletionPlan Plan, CompletionTelemetry Telemetry, bool Timings)
+    private sealed record ResponseContext(string Id, long Created, string Model, CompletionPlan Plan, CompletionTelemetry Telemetry, bool Timings, Action<int> Charge)
     {
         public TextChoiceAccumulator[] Choices { get; } = [.. Enumerable.Range(0, Plan.Generation.Choices).Select(i => new TextChoiceAccumulator(i, Plan.Echo))];
         public List<ChoiceFinished> Finished { get; } = [];
@@ -105,6 +109,7 @@ public static class CompletionsApi
                     Finished.Add(finished);
                     break;
                 case GenerationCompleted completed:
+                    Charge(completed.Usage.PromptTokens + completed.Usage.CompletionTokens);
                     // No think-mode decision is recorded: a raw completion has none.
                     Telemetry.Completed(Id, Model, "raw", completed.Usage, [], Plan.Generation.Prompt.Text, Choices[0].Text);
                     return (null, completed.Usage);

@@ -30,7 +30,9 @@ public static class ObservabilitySetup
         var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("hipo-server"))
             .WithTracing(tracing => tracing.AddAspNetCoreInstrumentation().AddSource(HipoTracing.SourceName))
-            .WithMetrics(metrics => metrics.AddMeter(HipoMetrics.MeterName).AddPrometheusExporter());
+            .WithMetrics(metrics => metrics.AddMeter(HipoMetrics.MeterName)
+                // Scrapes read live values; Prometheus's own interval paces them.
+                .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
         if (telemetry.OtlpEndpoint is { } endpoint)
             otel.UseOtlpExporter(OpenTelemetry.Exporter.OtlpExportProtocol.Grpc, endpoint);
         return builder;

@@ -1,3 +1,4 @@
+using HiPO.Server.Hosting;
 using System.Text;
 using System.Text.Json;
 using HiPO.Inference.Hosting;
@@ -15,6 +16,7 @@ public static class TokenizeApi
     {
         app.MapPost("/tokenize", TokenizeAsync)
             .WithName("Tokenize")
+            .WithMetadata(new JsonRequestBody(typeof(TokenizeRequest)))
             .WithSummary("Tokenizes text with the model's tokenizer (llama-server's /tokenize).")
             .WithDescription("content is the text; add_special (default false) adds BOS where the model wants one; parse_special (default true) " +
                 "turns control-token spellings such as <|im_end|> into those tokens; with_pieces (default false) returns {id, piece} objects, " +
@@ -25,6 +27,7 @@ public static class TokenizeApi
             .Produces<ErrorResponse>(StatusCodes.Status503ServiceUnavailable);
         app.MapPost("/detokenize", DetokenizeAsync)
             .WithName("Detokenize")
+            .WithMetadata(new JsonRequestBody(typeof(DetokenizeRequest)))
             .WithSummary("Turns token ids back into text (llama-server's /detokenize).")
             .WithDescription("tokens is a list of token ids; control tokens are spelled out. Ids outside the vocabulary are refused.")
             .Produces<DetokenizeResponse>()

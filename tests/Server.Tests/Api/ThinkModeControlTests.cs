@@ -9,7 +9,7 @@ namespace HiPO.Server.Tests.Api;
 public sealed class ThinkModeControlTests
 {
     /// <summary>A model that answers directly on its own, but can reason when a request forces think-on.</summary>
-    private static readonly ScriptedFixture Forceable = new(
+    internal static readonly ScriptedFixture Forceable = new(
         new ScriptedModelBuilder("scripted-forceable")
             .Chain(after: "\n", ["Simple", " enough.\n", "</judge>", "\n\n", "<think_off>", "<answer>", "\nDirect", " answer.\n", "</answer>", "<|im_end|>"])
             .Chain(after: "<think>", ["\nLet", " me", " reason.\n", "</think>", "<answer>"]),
@@ -215,21 +215,5 @@ public sealed class ThinkModeControlTests
         var expected = (int)plain.Usage!["prompt_tokens"]!;
         Assert.Equal(expected, (int)raw.Usage!["prompt_tokens"]!);
         Assert.Equal(expected, (int)withField.Usage!["prompt_tokens"]!);
-    }
-
-    [Fact]
-    public async Task Decisions_are_counted_in_the_metrics()
-    {
-        await using var server = await RunningServer.StartAsync(TestModels.PathOf(Forceable));
-        await ChatResult.RequestAsync(server, Ask(), stream: false);
-        await ChatResult.RequestAsync(server, Ask(new { think_mode = "on", max_reasoning_tokens = 1 }), stream: true);
-        await ChatResult.RequestAsync(server, Ask(new { think_mode = "on" }), stream: false);
-
-        var metrics = await PrometheusText.ReadAsync(server);
-        Assert.Equal(1, metrics.Value("hipo_think_decisions_total", ("mode", "off"), ("source", "model")));
-        Assert.Equal(2, metrics.Value("hipo_think_decisions_total", ("mode", "on"), ("source", "request")));
-        Assert.Equal(1, metrics.Value("hipo_reasoning_budget_cutoffs_total", ("source", "request")));
-        Assert.Equal(1.0, metrics.Value("hipo_think_on_ratio", ("source", "request")));
-        Assert.True(metrics.Value("hipo_reasoning_tokens_total") > 0);
     }
 }

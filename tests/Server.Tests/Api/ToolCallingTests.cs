@@ -25,7 +25,7 @@ public sealed class ToolCallingTests
 
     private const string Weather = """
         [{"type":"function","function":{"name":"get_weather","description":"Current weather","parameters":
-          {"type":"object","properties":{"city":{"type":"string"},"unit":{"enum":["c","f"]}},"required":["city","unit"]}}}]
+          {"type":"object","properties":{"city":{"type":"string","maxLength":12},"unit":{"enum":["c","f"]}},"required":["city","unit"]}}}]
         """;
 
     private static JsonObject Ask(object? extra = null)

@@ -28,9 +28,12 @@ public sealed class RunningServer : IAsyncDisposable
 
     public static Task<RunningServer> StartAsync(string modelPath, params string[] settings) => StartAsync(modelPath, waitUntilReady: true, settings);
 
-    public static async Task<RunningServer> StartAsync(string modelPath, bool waitUntilReady, params string[] settings)
+    public static Task<RunningServer> StartAsync(string modelPath, bool waitUntilReady, params string[] settings) =>
+        StartAsync(modelPath, waitUntilReady, configure: null, settings);
+
+    public static async Task<RunningServer> StartAsync(string modelPath, bool waitUntilReady, Action<IServiceCollection>? configure, params string[] settings)
     {
-        var app = HipoServer.Build(["--urls=http://127.0.0.1:0", $"--Model:Path={modelPath}", "--Serilog:MinimumLevel:Default=Warning", .. settings])
+        var app = HipoServer.Build(["--urls=http://127.0.0.1:0", $"--Model:Path={modelPath}", "--Serilog:MinimumLevel:Default=Warning", .. settings], configure)
             ?? throw new InvalidOperationException("The server refused its configuration.");
         await app.StartAsync();
         var server = new RunningServer(app, new Uri(app.Urls.First()));

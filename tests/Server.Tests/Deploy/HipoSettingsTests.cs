@@ -1,0 +1,36 @@
+namespace HiPO.Server.Tests.Deploy;
+
+/// <summary>The check the deployment tests rely on catches what a deployment could get wrong.</summary>
+public sealed class HipoSettingsTests
+{
+    [Fact]
+    public void Settings_of_options_classes_and_of_appsettings_json_are_accepted()
+    {
+        Assert.Empty(HipoSettings.Problems(new Dictionary<string, string>
+        {
+            ["HIPO_Model__GpuLayers"] = "-1",
+            ["HIPO_Model__FlashAttention"] = "",
+            ["HIPO_Inference__DrainTimeoutSeconds"] = "120",
+            ["HIPO_Server__Port"] = "8080",
+            ["DOTNET_SHUTDOWNTIMEOUTSECONDS"] = "135",
+        }));
+    }
+
+    [Theory]
+    [InlineData("HIPO_Model__GpuLayer", "-1")]
+    [InlineData("HIPO_Modle__Path", "/models/hipo.gguf")]
+    [InlineData("HIPO_Server__Adress", "0.0.0.0")]
+    public void Misspelt_setting_is_reported(string variable, string value)
+    {
+        Assert.NotEmpty(HipoSettings.Problems(new Dictionary<string, string> { [variable] = value }));
+    }
+
+    [Theory]
+    [InlineData("HIPO_Model__KvCacheType", "q8")]
+    [InlineData("HIPO_Model__RequireGpu", "yes")]
+    [InlineData("HIPO_Inference__MaxParallel", "0")]
+    public void Value_the_server_would_refuse_is_reported(string variable, string value)
+    {
+        Assert.NotEmpty(HipoSettings.Problems(new Dictionary<string, string> { [variable] = value }));
+    }
+}
