@@ -39,6 +39,7 @@ public static partial class HipoServer
         builder.AddHipoEndpoint();
         builder.AddHipoInference();
         builder.AddHipoSecurity();
+        builder.AddHipoHealth();
         builder.AddHipoOpenApi();
         configure?.Invoke(builder.Services);
 

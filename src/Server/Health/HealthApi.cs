@@ -1,29 +1,60 @@
+using System.Text.Json;
 using HiPO.Inference.Hosting;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace HiPO.Server.Health;
 
 /// <summary>
-/// Health endpoints for load balancers and orchestrators: <c>/health/live</c> (the process answers),
-/// <c>/health/ready</c> and llama-server's <c>/health</c> (200 once the model serves, 503 with a reason before).
+/// Health endpoints for load balancers and orchestrators, on ASP.NET Core health checks: <c>/health/live</c> (the
+/// process answers), <c>/health/ready</c> and llama-server's <c>/health</c> (200 once the model serves; 503 with a
+/// reason while it loads, failed, shuts down, or while the queue is full).
 /// </summary>
 public static class HealthApi
 {
+    private const string Ready = "ready";
+
+    public static IHostApplicationBuilder AddHipoHealth(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddHealthChecks().AddCheck<EngineHealthCheck>("engine", tags: [Ready]);
+        return builder;
+    }
+
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/health/live", () => TypedResults.Ok(new HealthStatus("ok", null)))
-            .WithName("Live").WithSummary("200 while the process is up.");
-        app.MapGet("/health/ready", Ready).WithName("Ready").WithSummary("200 once the model serves; 503 with a reason while it loads, failed or shuts down.");
-        app.MapGet("/health", Ready).WithName("Health").WithSummary("llama-server compatible readiness.");
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(Ready), ResponseWriter = WriteAsync });
+        app.MapHealthChecks("/health", new HealthCheckOptions { Predicate = c => c.Tags.Contains(Ready), ResponseWriter = WriteAsync });
         return app;
     }
 
-    private static IResult Ready(HipoEngine engine) => engine.State switch
+    /// <summary>llama-server's body: <c>{"status":"ok"}</c>, or the state and its reason.</summary>
+    private static Task WriteAsync(HttpContext context, HealthReport report)
     {
-        EngineState.Ready => TypedResults.Ok(new HealthStatus("ok", null)),
-        EngineState.Loading => TypedResults.Json(new HealthStatus("loading", $"model loading ({engine.LoadProgress:P0})"), statusCode: 503),
-        EngineState.Failed => TypedResults.Json(new HealthStatus("error", engine.FailureReason), statusCode: 503),
-        _ => TypedResults.Json(new HealthStatus("draining", "shutting down: finishing running requests, refusing new ones"), statusCode: 503),
-    };
+        var entry = report.Entries.Values.FirstOrDefault();
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync(JsonSerializer.Serialize(new Dictionary<string, string?>
+        {
+            ["status"] = report.Status == HealthStatus.Healthy ? "ok" : entry.Data.GetValueOrDefault("state") as string ?? "error",
+            ["reason"] = report.Status == HealthStatus.Healthy ? null : entry.Description,
+        }));
+    }
 
-    public sealed record HealthStatus(string Status, string? Reason);
+    /// <summary>Ready when the model serves and the queue has room.</summary>
+    private sealed class EngineHealthCheck(HipoEngine engine, InferenceOptions options) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            Task.FromResult(engine.State switch
+            {
+                EngineState.Ready when engine.Snapshot.QueuedRequests >= options.MaxQueue =>
+                    Unhealthy("saturated", $"the queue is full ({options.MaxQueue} waiting)"),
+                EngineState.Ready => HealthCheckResult.Healthy(),
+                EngineState.Loading => Unhealthy("loading", $"model loading ({engine.LoadProgress:P0})"),
+                EngineState.Failed => Unhealthy("error", engine.FailureReason ?? "the model failed to load"),
+                _ => Unhealthy("draining", "shutting down: finishing running requests, refusing new ones"),
+            });
+
+        private static HealthCheckResult Unhealthy(string state, string reason) =>
+            HealthCheckResult.Unhealthy(reason, data: new Dictionary<string, object> { ["state"] = state });
+    }
 }

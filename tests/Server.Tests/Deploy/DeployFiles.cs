@@ -53,6 +53,6 @@ internal static partial class DeployFiles
         throw new InvalidOperationException($"No HiPO.Server.sln above {AppContext.BaseDirectory} or {source}.");
     }
 
-    [GeneratedRegex(@"Map(?:Get|Post|Put|Delete|Methods)\(\s*""(/[^""]*)""")]
+    [GeneratedRegex(@"Map(?:Get|Post|Put|Delete|Methods|HealthChecks)\(\s*""(/[^""]*)""")]
     private static partial Regex RouteMapping();
 }

@@ -41,6 +41,24 @@ public sealed class LifecycleTests
     }
 
     [Fact]
+    public async Task Readiness_is_503_while_the_queue_is_full()
+    {
+        await using var server = await RunningServer.StartAsync(TestModels.PathOf(ScriptedModels.Endless), "--Inference:MaxParallel=1", "--Inference:MaxQueue=1");
+        using var cancel = new CancellationTokenSource();
+        using var running = await Sse.PostStreamAsync(server.Http, Ask(new { max_tokens = 5000 }), cancel.Token);
+        await server.WaitForAsync(s => s.RunningRequests == 1);
+        Assert.Equal(HttpStatusCode.OK, (await server.Http.GetAsync("/health/ready")).StatusCode);
+        using var queued = await Sse.PostStreamAsync(server.Http, Ask(new { max_tokens = 5000 }), cancel.Token).WaitAsync(TimeSpan.FromSeconds(1)).ContinueWith(_ => (HttpResponseMessage?)null);
+        await server.WaitForAsync(s => s.QueuedRequests == 1);
+
+        var ready = await server.Http.GetAsync("/health/ready");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Equal("saturated", (string?)(await Sse.JsonAsync(ready))["status"]);
+        Assert.Equal(HttpStatusCode.OK, (await server.Http.GetAsync("/health/live")).StatusCode);
+        await cancel.CancelAsync();
+    }
+
+    [Fact]
     public async Task Shutdown_lets_a_running_stream_finish_and_refuses_new_requests()
     {
         var server = await RunningServer.StartAsync(TestModels.PathOf(ScriptedModels.Endless), "--Inference:DrainTimeoutSeconds=60");
