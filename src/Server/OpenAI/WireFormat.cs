@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using HiPO.Inference.Hosting;
@@ -28,7 +29,8 @@ public sealed class WireFormat
                 info.Properties.Insert(index + 1, alias);
             }
         });
-        var json = new JsonSerializerOptions(OpenAiJsonContext.Default.Options) { TypeInfoResolver = resolver };
+        // Responses go to API clients, never into HTML: no need to escape '<', quotes or non-ASCII text.
+        var json = new JsonSerializerOptions(OpenAiJsonContext.Default.Options) { TypeInfoResolver = resolver, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
         Completion = (JsonTypeInfo<ChatCompletion>)json.GetTypeInfo(typeof(ChatCompletion));
         Chunk = (JsonTypeInfo<ChatCompletionChunk>)json.GetTypeInfo(typeof(ChatCompletionChunk));
     }

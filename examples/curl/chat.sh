@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Chat, one whole response: the answer is choices[0].message.content, the reasoning reasoning_content, and
+# HiPO's own decision think_mode ("on"/"off") with think_mode_reason (the model's judge text) and think_mode_source.
+# Server: ${HIPO_URL:-http://localhost:8080}; with API keys set, export HIPO_API_KEY.
+set -euo pipefail
+url="${HIPO_URL:-http://localhost:8080}"
+url="${url%/}"
+auth=()
+if [[ -n "${HIPO_API_KEY:-}" ]]; then auth=(-H "Authorization: Bearer ${HIPO_API_KEY}"); fi
+
+curl -sS --fail-with-body "${auth[@]}" "$url/v1/chat/completions" -H 'Content-Type: application/json' -d '{
+  "messages": [{"role": "user", "content": "What is 17 times 23?"}]
+}'
+echo

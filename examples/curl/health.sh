@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Readiness: 200 {"status":"ok"} once the model serves, 503 with a reason while it loads, failed or drains.
+# /health/live answers 200 as long as the process runs.
+# Server: ${HIPO_URL:-http://localhost:8080}; with API keys set, export HIPO_API_KEY.
+set -euo pipefail
+url="${HIPO_URL:-http://localhost:8080}"
+url="${url%/}"
+auth=()
+if [[ -n "${HIPO_API_KEY:-}" ]]; then auth=(-H "Authorization: Bearer ${HIPO_API_KEY}"); fi
+
+curl -sS --fail-with-body "${auth[@]}" "$url/health"
+echo

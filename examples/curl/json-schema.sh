@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Structured output: response_format json_schema constrains the answer (content) to the schema with a grammar;
+# the judge and the reasoning stay free text. {"type": "json_object"} asks for any JSON object.
+# Server: ${HIPO_URL:-http://localhost:8080}; with API keys set, export HIPO_API_KEY.
+set -euo pipefail
+url="${HIPO_URL:-http://localhost:8080}"
+url="${url%/}"
+auth=()
+if [[ -n "${HIPO_API_KEY:-}" ]]; then auth=(-H "Authorization: Bearer ${HIPO_API_KEY}"); fi
+
+curl -sS --fail-with-body "${auth[@]}" "$url/v1/chat/completions" -H 'Content-Type: application/json' -d '{
+  "messages": [{"role": "user", "content": "Which city is the capital of France?"}],
+  "response_format": {
+    "type": "json_schema",
+    "json_schema": {
+      "name": "capital",
+      "strict": true,
+      "schema": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["city", "is_capital"],
+        "properties": {"city": {"type": "string", "maxLength": 20}, "is_capital": {"type": "boolean"}}
+      }
+    }
+  }
+}'
+echo
