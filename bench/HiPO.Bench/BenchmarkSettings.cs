@@ -1,0 +1,89 @@
+namespace HiPO.Bench;
+
+/// <summary>
+/// What one benchmark run measures and how much. <see cref="FullRun"/> sizes a run of the HiPO-1.7B-shape
+/// model to about ten minutes on two cores; <see cref="QuickRun"/> runs every phase on the tiny scripted
+/// model in seconds (the test suite's smoke test).
+/// </summary>
+public sealed record BenchmarkSettings
+{
+    /// <summary>Smoke mode: the scripted model stands in for the 1.7B model in every phase.</summary>
+    public bool Quick { get; init; }
+
+    /// <summary>The GGUF to measure; null generates (once) the random HiPO-1.7B-shape model in <see cref="ModelsFolder"/>.</summary>
+    public string? ModelPath { get; init; }
+
+    /// <summary>Type of the generated model: Q8_0 (written directly) or Q4_K_M (quantized from it by llama.cpp).</summary>
+    public string Quantization { get; init; } = "Q8_0";
+
+    /// <summary>Where generated models are cached between runs.</summary>
+    public required string ModelsFolder { get; init; }
+
+    /// <summary>KV cells of the context, the same for the raw engine and the server.</summary>
+    public int ContextSize { get; init; } = 8192;
+
+    /// <summary>
+    /// Prompt length of phases (a) and (b), in tokens of the model's own tokenizer. The chat template, a short
+    /// system turn and the think-off prefill already take about 100 byte-level tokens; the user turn fills the rest.
+    /// </summary>
+    public int PromptTokens { get; init; } = 128;
+
+    /// <summary>Tokens generated per request or sequence in phases (a) and (b).</summary>
+    public int GeneratedTokens { get; init; } = 64;
+
+    /// <summary>Sequences decoded together by the raw engine in phase (a).</summary>
+    public int[] EngineBatchSizes { get; init; } = [1, 2, 4, 8, 16];
+
+    /// <summary>Simultaneous streaming requests in phase (b).</summary>
+    public int[] Concurrencies { get; init; } = [1, 2, 4, 8, 16];
+
+    /// <summary>Times each batch size (a) and concurrency (b) is run; more waves give steadier percentiles.</summary>
+    public int Waves { get; init; } = 2;
+
+    /// <summary>Prompt tokens of turn 1 in (c); all but its last ~40 (the assistant prefill) are shared with turn 2.</summary>
+    public int Turn1PromptTokens { get; init; } = 1040;
+
+    /// <summary>Tokens generated per turn in (c); the reply returns in turn 2's prompt, so it stays short.</summary>
+    public int TurnTokens { get; init; } = 16;
+
+    /// <summary>Two-turn conversations in (c), one after the other.</summary>
+    public int Conversations { get; init; } = 2;
+
+    /// <summary>Tokens generated per request in (d), on the scripted model.</summary>
+    public int OverheadTokens { get; init; } = 512;
+
+    /// <summary>Concurrencies (and engine batch sizes) of (d).</summary>
+    public int[] OverheadConcurrencies { get; init; } = [1, 8];
+
+    /// <summary>
+    /// Sampling of every request and every raw-engine sequence: greedy. Random weights give an almost flat
+    /// next-token distribution, on which top_p 0.95 has to sort nearly all 151,936 candidates for every token
+    /// (about 40 ms here, on the decode thread), a cost a trained model's peaked distribution never causes.
+    /// </summary>
+    public float Temperature { get; init; }
+
+    /// <summary>1 turns top_p off (llama.cpp skips it), so greedy sampling costs one pass over the logits.</summary>
+    public float TopP { get; init; } = 1f;
+
+    /// <summary>Seed of the prompt texts and of the generated random model.</summary>
+    public int Seed { get; init; } = 1;
+
+    public static BenchmarkSettings FullRun(string modelsFolder) => new() { ModelsFolder = modelsFolder };
+
+    public static BenchmarkSettings QuickRun(string modelsFolder) => new()
+    {
+        Quick = true,
+        ModelsFolder = modelsFolder,
+        ContextSize = 2048,
+        PromptTokens = 128,
+        GeneratedTokens = 16,
+        EngineBatchSizes = [1, 2],
+        Concurrencies = [1, 2],
+        Waves = 1,
+        Turn1PromptTokens = 240,
+        TurnTokens = 8,
+        Conversations = 1,
+        OverheadTokens = 64,
+        OverheadConcurrencies = [1],
+    };
+}

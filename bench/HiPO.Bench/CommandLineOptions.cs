@@ -1,0 +1,48 @@
+using System.Globalization;
+
+namespace HiPO.Bench;
+
+/// <summary>The benchmark's few switches; everything else is fixed by <see cref="BenchmarkSettings"/> so runs stay comparable.</summary>
+public sealed record CommandLineOptions(BenchmarkSettings Settings, string OutputFolder)
+{
+    public const string Usage =
+        "Usage: dotnet run -c Release --project bench/HiPO.Bench -- [--quick] [--model PATH] [--quant Q8_0|Q4_K_M] [--waves N] [--out FOLDER]\n" +
+        "  --quick   smoke run on the tiny scripted model (seconds)\n" +
+        "  --model   measure this GGUF instead of the generated random HiPO-1.7B-shape model\n" +
+        "  --quant   type of the generated model: Q8_0 (default) or Q4_K_M (quantized by llama.cpp)\n" +
+        "  --waves   repetitions of each batch size and concurrency (default 2; 1 in quick mode)\n" +
+        "  --out     folder for the JSON and markdown results (default bench/results)";
+
+    /// <summary>Null when the arguments are not understood.</summary>
+    public static CommandLineOptions? Parse(string[] args, string repositoryRoot)
+    {
+        var models = Path.Combine(repositoryRoot, "bench", "models");
+        var output = Path.Combine(repositoryRoot, "bench", "results");
+        var settings = args.Contains("--quick") ? BenchmarkSettings.QuickRun(models) : BenchmarkSettings.FullRun(models);
+        for (var i = 0; i < args.Length; i++)
+        {
+            var value = i + 1 < args.Length ? args[i + 1] : null;
+            switch (args[i])
+            {
+                case "--quick":
+                    continue;
+                case "--model" when value is not null:
+                    settings = settings with { ModelPath = Path.GetFullPath(value) };
+                    break;
+                case "--quant" when value is "Q8_0" or "q8_0" or "Q4_K_M" or "q4_k_m":
+                    settings = settings with { Quantization = value.ToUpperInvariant() };
+                    break;
+                case "--waves" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var waves) && waves > 0:
+                    settings = settings with { Waves = waves };
+                    break;
+                case "--out" when value is not null:
+                    output = Path.GetFullPath(value);
+                    break;
+                default:
+                    return null;
+            }
+            i++;
+        }
+        return new CommandLineOptions(settings, output);
+    }
+}

@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using HiPO.Inference.Hosting;
+using HiPO.Inference.Prompting;
+using LLama;
+using LLama.Batched;
+using LLama.Common;
+using LLama.Native;
+using LLama.Sampling;
+
+namespace HiPO.Bench.Engine;
+
+/// <summary>
+/// The ceiling the server is measured against: the same native code with the same settings, driven
+/// directly through one <see cref="BatchedExecutor"/>, with no HTTP, no scheduler and no reply parsing.
+/// B sequences are prefilled together, then decoded in lockstep, one token each per step.
+/// </summary>
+public sealed class RawEngine : IDisposable
+{
+    private readonly LLamaWeights _weights;
+    private readonly BatchedExecutor _executor;
+    private readonly PromptTokenizer _tokenizer;
+    private readonly HipoPromptRenderer _renderer = new(new ReasoningOptions());
+
+    private RawEngine(LLamaWeights weights, ModelParams parameters)
+    {
+        _weights = weights;
+        _executor = new BatchedExecutor(weights, parameters);
+        _tokenizer = new PromptTokenizer(weights);
+        BannedTokens = FindBannedTokens(weights.NativeHandle.Vocab);
+    }
+
+    /// <summary>
+    /// Control tokens and HiPO's tags. A random-weight model would sample them now and then, ending a reply
+    /// early or closing its answer; banning them makes every sequence and request generate exactly its
+    /// token budget. Requests to the server ban the same ids through <c>logit_bias</c>.
+    /// </summary>
+    public IReadOnlyList<int> BannedTokens { get; }
+
+    /// <summary>Loads <paramref name="path"/> with the parameters the server would use for the same settings.</summary>
+    public static RawEngine Load(string path, int contextSize, int maxParallel)
+    {
+        var model = new ModelOptions { Path = path, ContextSize = contextSize };
+        var inference = new InferenceOptions { MaxParallel = maxParallel };
+        var parameters = CreateParameters(path, model, inference);
+        return new RawEngine(LLamaWeights.LoadFromFile(parameters), parameters);
+    }
+
+    /// <summary>
+    /// A copy of <c>HipoEngine.CreateParameters</c> (private there): every setting that changes the native
+    /// cost of a token (threads, batch sizes, KV type and layout, flash attention, sequences) must match.
+    /// </summary>
+    private static ModelParams CreateParameters(string path, ModelOptions model, InferenceOptions inference) => new(path)
+    {
+        ContextSize = (uint)model.ContextSize,
+        BatchSize = (uint)model.BatchSize,
+        UBatchSize = (uint)Math.Min(model.BatchSize, 512),
+        Threads = model.EffectiveThreads,
+        BatchThreads = model.EffectiveThreads,
+        GpuLayerCount = model.GpuLayers < 0 ? 999 : model.GpuLayers,
+        MainGpu = model.MainGpu,
+        SplitMode = Enum.Parse<GPUSplitMode>(model.SplitMode, ignoreCase: true),
+        FlashAttention = model.FlashAttention,
+        TypeK = GGMLType.GGML_TYPE_F16,
+        TypeV = GGMLType.GGML_TYPE_F16,
+        KVUnified = true,
+        SeqMax = (uint)Math.Min(256, inference.MaxParallel + inference.CachedSequences + 1),
+        LoadMode = LLamaLoadMode.MemoryMap,
+    };
+
+    /// <summary>The prompt the server builds for these turns with think mode off, token for token.</summary>
+    public LLamaToken[] Tokenize(IReadOnlyList<ChatTurn> turns) => _tokenizer.Tokenize(_renderer.Render(turns, ThinkModeRequest.Off));
+
+    /// <summary>
+    /// Prefills every prompt, then decodes until each sequence has <paramref name="tokens"/> tokens
+    /// (the first comes from the prefill's logits). <paramref name="onTokens"/> is told how many tokens each step sampled.
+    /// </summary>
+    public async Task<EngineWave> RunWaveAsync(IReadOnlyList<LLamaToken[]> prompts, int tokens, float temperature, float topP, Action<int>? onTokens = null)
+    {
+        var conversations = prompts.Select(_ => _executor.Create()).ToList();
+        var samplers = prompts.Select(_ => CreateSampler(temperature, topP)).ToList();
+        try
+        {
+            var started = Stopwatch.GetTimestamp();
+            for (var i = 0; i < prompts.Count; i++)
+                conversations[i].Prompt(prompts[i]);
+
+            // Prompts larger than one batch take several Infer calls, and a sequence can only be sampled
+            // right after the call that finished its prompt: sample each as soon as it is ready.
+            var next = new LLamaToken?[prompts.Count];
+            while (_executor.BatchQueueCount > 0)
+            {
+                await InferAsync();
+                for (var i = 0; i < prompts.Count; i++)
+                {
+                    if (next[i] is null && conversations[i].RequiresSampling)
+                        next[i] = conversations[i].Sample(samplers[i]);
+                }
+            }
+            onTokens?.Invoke(prompts.Count);
+
+            var decodeStarted = Stopwatch.GetTimestamp();
+            for (var step = 1; step < tokens; step++)
+            {
+                for (var i = 0; i < prompts.Count; i++)
+                    conversations[i].Prompt(next[i]!.Value);
+                await InferAsync();
+                for (var i = 0; i < prompts.Count; i++)
+                    next[i] = conversations[i].Sample(samplers[i]);
+                onTokens?.Invoke(prompts.Count);
+            }
+            var ended = Stopwatch.GetTimestamp();
+
+            return new EngineWave(
+                prompts.Count,
+                (int)prompts.Average(p => p.Length),
+                Stopwatch.GetElapsedTime(started, decodeStarted),
+                Stopwatch.GetElapsedTime(decodeStarted, ended),
+                prompts.Count * (tokens - 1));
+        }
+        finally
+        {
+            foreach (var sampler in samplers)
+                sampler.Dispose();
+            foreach (var conversation in conversations)
+                conversation.Dispose();
+        }
+    }
+
+    private async Task InferAsync()
+    {
+        var result = await _executor.Infer();
+        if (result != DecodeResult.Ok)
+            throw new InvalidOperationException($"llama_decode failed: {result}");
+    }
+
+    /// <summary>The same sampler chain the server builds for a request with these settings (see its <c>Sequence</c>).</summary>
+    private DefaultSamplingPipeline CreateSampler(float temperature, float topP) => new()
+    {
+        Temperature = temperature,
+        TopP = topP,
+        TopK = 0,
+        MinP = 0,
+        TypicalP = 1f,
+        RepeatPenalty = 1f,
+        FrequencyPenalty = 0,
+        PresencePenalty = 0,
+        LogitBias = BannedTokens.ToDictionary(id => (LLamaToken)id, _ => float.NegativeInfinity),
+        Seed = (uint)Random.Shared.Next(),
+    };
+
+    private static int[] FindBannedTokens(SafeLlamaModelHandle.Vocabulary vocab)
+    {
+        var banned = new List<int>();
+        for (var id = 0; id < vocab.Count; id++)
+        {
+            var token = (LLamaToken)id;
+            if (token.IsEndOfGeneration(vocab) || (token.GetAttributes(vocab) & (LLamaTokenAttr.Control | LLamaTokenAttr.UserDefined)) != 0)
+                banned.Add(id);
+        }
+        return [.. banned];
+    }
+
+    public void Dispose()
+    {
+        _executor.Dispose();
+        _weights.Dispose();
+    }
+}
