@@ -31,7 +31,7 @@ public static class BenchmarkRunner
         var parallel = settings.EngineBatchSizes.Concat(settings.Concurrencies).Max();
         log.Line($"Model: {modelInfo.Description}, {modelInfo.Path} ({modelInfo.Bytes / 1e6:0} MB)");
         log.Line($"Settings: {Environment.ProcessorCount} cores, context {settings.ContextSize}, {parallel} parallel sequences, prompts of " +
-            $"{settings.PromptTokens} tokens, {settings.GeneratedTokens} generated tokens per sequence/request, {settings.Waves} wave(s) per level, " +
+            $"{settings.PromptTokens} tokens, {settings.GeneratedTokens} generated tokens per sequence/request, {settings.Waves} or more wave(s) per level (at least {settings.MinSequencesPerLevel} sequences), " +
             $"temperature {settings.Temperature}, top_p {settings.TopP}, think_mode off, control tokens banned");
 
         log.Line($"(a) Raw engine (one BatchedExecutor, B = {string.Join(", ", settings.EngineBatchSizes)}) and " +

@@ -37,8 +37,14 @@ public sealed record BenchmarkSettings
     /// <summary>Simultaneous streaming requests in phase (b).</summary>
     public int[] Concurrencies { get; init; } = [1, 2, 4, 8, 16];
 
-    /// <summary>Times each batch size (a) and concurrency (b) is run; more waves give steadier percentiles.</summary>
+    /// <summary>Times each batch size (a) and concurrency (b) is run, at least; more waves give steadier numbers.</summary>
     public int Waves { get; init; } = 2;
+
+    /// <summary>
+    /// Small levels get more waves, until they have this many sequences (and requests): one 64-token wave
+    /// at B = 1 lasts seconds, and a short burst of other load would move its ratio by several percent.
+    /// </summary>
+    public int MinSequencesPerLevel { get; init; } = 8;
 
     /// <summary>Prompt tokens of turn 1 in (c); all but its last ~40 (the assistant prefill) are shared with turn 2.</summary>
     public int Turn1PromptTokens { get; init; } = 1040;
@@ -80,6 +86,7 @@ public sealed record BenchmarkSettings
         EngineBatchSizes = [1, 2],
         Concurrencies = [1, 2],
         Waves = 1,
+        MinSequencesPerLevel = 1,
         Turn1PromptTokens = 240,
         TurnTokens = 8,
         Conversations = 1,

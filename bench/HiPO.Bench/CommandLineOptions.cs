@@ -10,7 +10,7 @@ public sealed record CommandLineOptions(BenchmarkSettings Settings, string Outpu
         "  --quick   smoke run on the tiny scripted model (seconds)\n" +
         "  --model   measure this GGUF instead of the generated random HiPO-1.7B-shape model\n" +
         "  --quant   type of the generated model: Q8_0 (default) or Q4_K_M (quantized by llama.cpp)\n" +
-        "  --waves   repetitions of each batch size and concurrency (default 2; 1 in quick mode)\n" +
+        "  --waves   repetitions of each batch size and concurrency, at least (default 2, and up to 8 sequences at small levels)\n" +
         "  --out     folder for the JSON and markdown results (default bench/results)";
 
     /// <summary>Null when the arguments are not understood.</summary>

@@ -28,10 +28,11 @@ public static class ThroughputComparison
         {
             var onEngine = batchSizes.Contains(level);
             var onServer = concurrencies.Contains(level);
-            var counter = log.Count($"B = c = {level}", level * tokens * settings.Waves * ((onEngine ? 1 : 0) + (onServer ? 1 : 0)));
+            var waves = Math.Max(settings.Waves, (settings.MinSequencesPerLevel + level - 1) / level);
+            var counter = log.Count($"B = c = {level}", level * tokens * waves * ((onEngine ? 1 : 0) + (onServer ? 1 : 0)));
             var engineWaves = new List<EngineWave>();
             var serverWaves = new List<ServerWave>();
-            for (var wave = 0; wave < settings.Waves; wave++)
+            for (var wave = 0; wave < waves; wave++)
             {
                 var keys = Enumerable.Range(0, level).Select(i => PromptFactory.Key(level, wave, i)).ToList();
                 // Alternating which side goes first also cancels a steady drift in the machine's load.

@@ -16,7 +16,14 @@ public static class ServingThroughput
         var started = Stopwatch.GetTimestamp();
         var replies = await Task.WhenAll(conversations.Select(c => client.StreamAsync(c, tokens, onText, cancellation)));
         var wall = Stopwatch.GetElapsedTime(started);
-        return new ServerWave(replies, wall, Stopwatch.GetElapsedTime(replies.Min(r => r.FirstText), replies.Max(r => r.Ended)), cachedCells);
+
+        // The server prefills a wave's prompts a chunk per step, interleaved with the first streams' decoding,
+        // so the streams start a few steps apart. The engine's decode rate starts after all prefill: compare
+        // it with the span in which every stream was generating, from the last first token to the first last one.
+        var from = replies.Max(r => r.FirstText);
+        var to = replies.Min(r => r.TextChunks.Count > 0 ? r.TextChunks[^1] : r.Ended);
+        var steady = to > from ? replies.Sum(r => r.TextChunks.Count(t => t > from && t <= to)) : 0;
+        return new ServerWave(replies, wall, steady, to > from ? Stopwatch.GetElapsedTime(from, to) : TimeSpan.Zero, cachedCells);
     }
 
     /// <summary>The numbers of one concurrency over all its waves; the engine comparison is left to the caller.</summary>
@@ -35,7 +42,7 @@ public static class ServingThroughput
             LatencySummary.Of(replies.Select(r => r.Tpot ?? TimeSpan.Zero)),
             LatencySummary.Of(replies.SelectMany(r => r.InterTokenLatencies)),
             completion / waves.Sum(w => w.Wall.TotalSeconds),
-            replies.Sum(r => r.CompletionTokens - 1) / waves.Sum(w => w.DecodeSpan.TotalSeconds),
+            waves.Sum(w => w.SteadyTokens) / waves.Sum(w => w.SteadySpan.TotalSeconds),
             null,
             null);
     }

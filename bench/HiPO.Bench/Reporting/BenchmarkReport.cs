@@ -31,8 +31,8 @@ public sealed record EngineResult(
 
 /// <summary>
 /// (b) The server at <see cref="Concurrency"/> simultaneous streaming requests. <see cref="DecodeTokensPerSecond"/>
-/// counts the tokens after each stream's first, over the span from the first stream's first token to the
-/// last stream's end: the same measure as <see cref="EngineResult.DecodeTokensPerSecond"/>.
+/// is the steady state, like <see cref="EngineResult.DecodeTokensPerSecond"/>: the tokens (text chunks) that arrived
+/// while every stream of a wave was generating, over that span.
 /// <see cref="OutputTokensPerSecond"/> is vLLM's: all completion tokens over the waves' whole time, prefill included.
 /// <see cref="PrefixCacheCells"/>: KV cells the server's prefix cache held when a wave started (most over the waves).
 /// </summary>

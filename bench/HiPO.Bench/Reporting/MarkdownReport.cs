@@ -15,7 +15,7 @@ public static class MarkdownReport
         Line(md, $"- Machine: {report.Machine.LogicalCores} logical cores, {report.Machine.Cpu}; {report.Machine.Os}; {report.Machine.Runtime}; llama.cpp library {report.Machine.NativeLibrary ?? "(not reported)"}");
         Line(md, $"- Model: {report.Model.Description}, {Path.GetFileName(report.Model.Path)} ({report.Model.Bytes / 1e6:0} MB)");
         Line(md, $"- Settings: context {s.ContextSize}, prompts of {s.PromptTokens} tokens (the generated vocabularies are byte-level), " +
-            $"{s.GeneratedTokens} tokens generated per sequence/request, {s.Waves} wave(s) per level, engine and server taking turns, " +
+            $"{s.GeneratedTokens} tokens generated per sequence/request, {s.Waves} or more wave(s) per level (at least {s.MinSequencesPerLevel} sequences), engine and server taking turns, " +
             $"temperature {F(s.Temperature, "0.##")}, top_p {F(s.TopP, "0.##")}, think_mode off, control tokens banned; run took {report.DurationSeconds:0} s");
         Line(md);
 
@@ -35,8 +35,8 @@ public static class MarkdownReport
             Line(md, $"| {r.Concurrency} | {r.Requests} | {r.PromptTokens} | {r.PrefixCacheCells} | {Pair(r.Ttft, "0")} | {Pair(r.Tpot, "0.0")} | {Pair(r.Itl, "0.0")} | " +
                 $"{F(r.OutputTokensPerSecond, "0.0")} | {F(r.DecodeTokensPerSecond, "0.0")} | {F(r.EngineDecodeTokensPerSecond, "0.0")} | {Percent(r.RatioToEngine)} |");
         Line(md);
-        Line(md, "Output tok/s: completion tokens over the waves' whole time (vLLM's measure, prefill included). Decode tok/s: tokens after each " +
-            "stream's first, from the wave's first token to its last stream's end (the engine's measure).");
+        Line(md, "Output tok/s: completion tokens over the waves' whole time (vLLM's measure, prefill included). Decode tok/s: the steady state, " +
+            "tokens that arrived while every stream of a wave was generating, over that span (the engine's measure starts after all prefill too).");
         Line(md);
 
         Line(md, "### (c) Multi-turn: turn 2 reuses turn 1's KV cache");
