@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using HiPO.Inference.Prompting;
+using HiPO.Inference.Sampling;
 using HiPO.Inference.Scheduling;
 using LLama;
 using LLama.Common;
@@ -22,9 +23,23 @@ public sealed class HipoEngine(ModelOptions model, InferenceOptions inference, R
     private LLamaWeights? _weights;
     private BatchScheduler? _scheduler;
 
-    public EngineState State { get; private set; } = EngineState.Loading;
+    private EngineState _state = EngineState.Loading;
+    private string? _failureReason;
 
-    public string? FailureReason { get; private set; }
+    /// <summary>Where the engine is; <see cref="EngineState.Failed"/> also while the decode loop rebuilds after a failure.</summary>
+    public EngineState State
+    {
+        get => _state == EngineState.Ready && _scheduler?.Fault is not null ? EngineState.Failed : _state;
+        private set => _state = value;
+    }
+
+    public string? FailureReason => _state == EngineState.Ready ? _scheduler?.Fault : _failureReason;
+
+    /// <summary>Sampling settings for request fields left unset: the model's recommendation, else HiPO's (see <see cref="SamplingDefaults"/>).</summary>
+    public SamplingDefaults SamplingDefaults { get; private set; } = SamplingDefaults.Fallback;
+
+    /// <summary>Raised when the engine can no longer serve (the decode loop gave up): the host should exit so that it is restarted.</summary>
+    public event Action<string>? Faulted;
 
     /// <summary>Fraction of the model loaded, 0 to 1.</summary>
     public float LoadProgress { get; private set; }
@@ -114,8 +129,17 @@ public sealed class HipoEngine(ModelOptions model, InferenceOptions inference, R
                 throw new InvalidOperationException(
                     $"Model:RequireGpu is set but no GPU backend loaded (devices: {string.Join(", ", devices)}; library: {NativeBackend.LoadedLibrary}). " +
                     "Check the CUDA runtime libraries and Model:NativeLibraryPath.");
+            var (defaults, fromModel) = SamplingDefaults.FromMetadata(_weights.Metadata);
+            SamplingDefaults = defaults;
+            _logger.LogInformation("Sampling defaults: {Defaults} ({Source})", defaults,
+                fromModel.Count > 0 ? "from the GGUF's " + string.Join(", ", fromModel) + "; the rest HiPO's" : "HiPO's; the GGUF has no general.sampling.* keys");
             var tokenizer = new PromptTokenizer(_weights);
             _scheduler = new BatchScheduler(_weights, parameters, inference, reasoning, tokenizer, loggers.CreateLogger<BatchScheduler>());
+            _scheduler.Failed += reason =>
+            {
+                Fail(reason);
+                Faulted?.Invoke(reason);
+            };
             State = EngineState.Ready;
             _logger.LogInformation(
                 "Model {ModelId} ready in {Seconds:0.0} s: context {Context} tokens, {Parallel} parallel sequences, batch {Batch}, {Threads} threads",
@@ -131,7 +155,7 @@ public sealed class HipoEngine(ModelOptions model, InferenceOptions inference, R
     /// <summary>Marks the engine as unable to serve (e.g. the model could not be fetched); readiness reports the reason.</summary>
     public void Fail(string reason)
     {
-        FailureReason = reason;
+        _failureReason = reason;
         State = EngineState.Failed;
     }
 

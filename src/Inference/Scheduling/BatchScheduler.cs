@@ -1,11 +1,11 @@
 using System.Diagnostics;
-using System.Threading.Channels;
 using HiPO.Inference.Hosting;
 using HiPO.Inference.Prompting;
+using HiPO.Inference.Sampling;
 using HiPO.ModeParsing;
 using LLama;
-using LLama.Batched;
 using LLama.Abstractions;
+using LLama.Batched;
 using LLama.Native;
 using Microsoft.Extensions.Logging;
 
@@ -13,12 +13,18 @@ namespace HiPO.Inference.Scheduling;
 
 /// <summary>
 /// The one decode loop. A dedicated thread owns the <see cref="BatchedExecutor"/> (and so the native context);
-/// requests reach it through a channel and get their updates back through their own. Each step decodes one
-/// token of every generating sequence together with a chunk of newly admitted prompts (continuous batching
-/// with chunked prefill), then samples every sequence whose logits that step produced.
+/// requests reach it through the <see cref="RequestQueue"/> and get their updates back through their own channel.
+/// Each step feeds one token of every generating sequence together with a chunk of admitted prompts
+/// (<see cref="StepPlan"/>), decodes, samples every sequence that step produced logits for in parallel
+/// (<see cref="StepSampler"/>), and moves each reply on. A failed decode fails only the sequences of that step; an
+/// unexpected exception fails the running requests and rebuilds the context; the loop itself never dies silently.
 /// </summary>
 public sealed class BatchScheduler : IAsyncDisposable
 {
+    /// <summary>Recoveries within <see cref="RecoveryWindow"/> after which the loop gives up and the engine reports failure.</summary>
+    private const int MaxRecoveries = 3;
+    private static readonly TimeSpan RecoveryWindow = TimeSpan.FromMinutes(1);
+
     private readonly LLamaWeights _weights;
     private readonly IContextParams _contextParams;
     private readonly InferenceOptions _options;
@@ -29,24 +35,26 @@ public sealed class BatchScheduler : IAsyncDisposable
     private readonly LLamaToken[] _budgetClosing;
     private readonly string _budgetClosingText;
 
-    private readonly Channel<ActiveRequest> _incoming = Channel.CreateUnbounded<ActiveRequest>();
+    private readonly RequestQueue _queue;
+    private readonly KvLedger _ledger;
     private readonly ManualResetEventSlim _wake = new(false);
     private readonly Thread _thread;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly StepTimings _timings = new(8192);
 
     // Loop-thread state.
-    private readonly LinkedList<ActiveRequest> _pending = new();
     private readonly List<ActiveRequest> _active = [];
     private readonly PrefixCache _cache;
+    private readonly StepPlan _plan = new();
+    private readonly StepSampler _sampler;
+    private readonly Queue<long> _recoveries = new();
     private BatchedExecutor _executor;
-    private int _reservedCells;
     private long _steps;
     private int _maxSequenceId;
 
     // Shared with request threads.
-    private int _waiting;
-    private volatile int _runningSequences;
     private volatile bool _stopping;
+    private volatile string? _fault;
     private long _drainDeadline = long.MaxValue;
     private SchedulerSnapshot _snapshot = SchedulerSnapshot.Empty;
 
@@ -62,7 +70,10 @@ public sealed class BatchScheduler : IAsyncDisposable
         _batchSize = (int)_executor.Context.BatchSize;
         _budgetClosingText = reasoning.BudgetClosing;
         _budgetClosing = tokenizer.Tokenize(reasoning.BudgetClosing, special: true);
+        _queue = new RequestQueue(options.MaxQueue, options.MaxParallel, options.QueueTimeoutSeconds);
+        _ledger = new KvLedger(_contextSize, options.MaxParallel);
         _cache = new PrefixCache(options.CachedSequences);
+        _sampler = new StepSampler(weights);
         _thread = new Thread(Run) { IsBackground = true, Name = "hipo-decode-loop" };
         _thread.Start();
     }
@@ -71,14 +82,35 @@ public sealed class BatchScheduler : IAsyncDisposable
 
     public SchedulerSnapshot Snapshot => Volatile.Read(ref _snapshot);
 
+    /// <summary>Why the loop cannot serve now (it is rebuilding after a failure, or gave up); null while it serves.</summary>
+    public string? Fault => _fault;
+
+    /// <summary>Raised (on the loop thread) when the loop gave up after repeated failures: the process should be restarted.</summary>
+    public event Action<string>? Failed;
+
+    /// <summary>The loop's most recent steps: host time outside the decode and sequences sampled (benchmarks, diagnostics).</summary>
+    public IReadOnlyList<StepTiming> RecentSteps() => _timings.Recent();
+
+    public void ClearStepTimings() => _timings.Clear();
+
+    /// <summary>Test hooks: fail a decode at a chosen step, throw inside the loop, or fail one sequence's sampling.</summary>
+    internal Func<long, DecodeResult?>? DecodeFault { get; set; }
+
+    internal Action<long>? LoopFault { get; set; }
+
+    internal Action<int>? SampleFault { set => _sampler.Fault = value; }
+
     public LLamaToken[] Tokenize(RenderedPrompt prompt) => _tokenizer.Tokenize(prompt);
 
     /// <summary>
-    /// Queues a request. Throws <see cref="ContextLengthExceededException"/> when it can never fit and
-    /// <see cref="ServerBusyException"/> when the queue is full or the server is shutting down.
+    /// Queues a request. Throws <see cref="ContextLengthExceededException"/> or <see cref="TooManyChoicesException"/> when
+    /// it can never run, <see cref="GrammarRejectedException"/> when its grammar cannot be built, and
+    /// <see cref="ServerBusyException"/> when the queue is full, the server is stopping or the engine failed.
     /// </summary>
     public GenerationStream Submit(GenerationRequest request, CancellationToken cancellation)
     {
+        if (request.Choices > _options.MaxParallel)
+            throw new TooManyChoicesException($"n = {request.Choices} exceeds the {_options.MaxParallel} sequences this server decodes at once.");
         var prompt = _tokenizer.Tokenize(request.Prompt);
         var maxTokens = Plan(request, prompt.Length);
         var closing = request.MaxReasoningTokens is null ? 0 : _budgetClosing.Length;
@@ -86,26 +118,22 @@ public sealed class BatchScheduler : IAsyncDisposable
         if (reservation > _contextSize)
             throw new ContextLengthExceededException(
                 $"This model's maximum context length is {_contextSize} tokens. However, you requested {reservation} tokens " +
-                $"({prompt.Length} in the prompt, {maxTokens} for each of {request.Choices} choices). Please reduce the prompt, max_tokens or n.", "n");
-        if (request.Choices > _options.MaxParallel)
-            throw new ContextLengthExceededException($"n = {request.Choices} exceeds the {_options.MaxParallel} sequences this server decodes at once.", "n");
+                $"({prompt.Length} in the prompt, {maxTokens} for each of {request.Choices} choices). Please reduce the prompt, max_tokens or n.", RequestPart.Choices);
+        if (request.AnswerGrammar is { } gbnf)
+            GrammarConstraint.Create(_weights.NativeHandle, gbnf).Dispose();
         if (_stopping)
-            throw new ServerBusyException("The server is shutting down.", "shutting_down", TimeSpan.FromSeconds(5));
-
-        var freeSlots = Math.Max(0, _options.MaxParallel - _runningSequences);
-        if (Interlocked.Increment(ref _waiting) > _options.MaxQueue + freeSlots)
-        {
-            Interlocked.Decrement(ref _waiting);
-            throw new ServerBusyException(
-                $"The server is at capacity ({_options.MaxParallel} running, {_options.MaxQueue} queued). Retry later.",
-                "queue_full", TimeSpan.FromSeconds(2));
-        }
+            throw new ServerBusyException("The server is shutting down.", BusyReason.ShuttingDown, TimeSpan.FromSeconds(5));
+        if (_fault is { } fault)
+            throw new ServerBusyException($"The inference engine is unavailable: {fault}", BusyReason.EngineFailed, TimeSpan.FromSeconds(5));
 
         var active = new ActiveRequest(request, prompt, maxTokens, reservation, cancellation);
-        _incoming.Writer.TryWrite(active);
+        if (!_queue.TryOffer(active, _ledger.RunningSequences))
+            throw new ServerBusyException(
+                $"The server is at capacity ({_options.MaxParallel} running, {_options.MaxQueue} queued). Retry later.",
+                BusyReason.QueueFull, TimeSpan.FromSeconds(2));
         cancellation.UnsafeRegister(static state => ((ManualResetEventSlim)state!).Set(), _wake);
         _wake.Set();
-        return new GenerationStream(prompt.Length, maxTokens, active.Admitted.Task, active.Updates.Reader);
+        return new GenerationStream(active.Admitted.Task, active.Updates.Reader);
     }
 
     private int Plan(GenerationRequest request, int promptTokens)
@@ -114,13 +142,13 @@ public sealed class BatchScheduler : IAsyncDisposable
             throw new ArgumentException("The prompt is empty.");
         if (promptTokens >= _contextSize)
             throw new ContextLengthExceededException(
-                $"This model's maximum context length is {_contextSize} tokens. However, your prompt has {promptTokens} tokens. Please shorten it.", "messages");
+                $"This model's maximum context length is {_contextSize} tokens. However, your prompt has {promptTokens} tokens. Please shorten it.", RequestPart.Prompt);
         if (request.MaxTokens is { } max)
         {
             if (promptTokens + max > _contextSize)
                 throw new ContextLengthExceededException(
                     $"This model's maximum context length is {_contextSize} tokens. However, you requested {promptTokens + max} tokens " +
-                    $"({promptTokens} in the prompt, {max} in the completion). Please reduce the prompt or max_tokens.", "max_tokens");
+                    $"({promptTokens} in the prompt, {max} in the completion). Please reduce the prompt or max_tokens.", RequestPart.MaxTokens);
             return max;
         }
         // Like llama-server's slots: by default a request may fill its share of the context, or what is left when its prompt is larger.
@@ -157,66 +185,73 @@ public sealed class BatchScheduler : IAsyncDisposable
         {
             while (true)
             {
-                _wake.Reset();
-                TakeIncoming();
-                ExpireWaiting();
-                ReapCancelled();
-                Admit();
-                Publish();
-                if (_active.Count == 0)
+                try
                 {
-                    if (_stopping && _pending.Count == 0)
-                        break;
-                    _wake.Wait(TimeSpan.FromMilliseconds(250));
-                    continue;
+                    if (!Iterate())
+                        return;
                 }
-                Step();
+                catch (Exception e)
+                {
+                    if (!Recover(e))
+                        throw;
+                }
             }
         }
         catch (Exception e)
         {
-            _logger.LogCritical(e, "The decode loop stopped unexpectedly");
+            _fault = $"the decode loop failed repeatedly and stopped ({e.Message}); restart the server";
+            _logger.LogCritical(e, "The decode loop failed more than {Count} times within {Window}; it stops and the engine reports failure", MaxRecoveries, RecoveryWindow);
+            Failed?.Invoke(_fault);
         }
         finally
         {
-            foreach (var request in _active.Concat(_pending).ToList())
-                Fail(request, "The server stopped.");
+            ShutDown();
+        }
+    }
+
+    /// <summary>Ends every request still held and frees the context; must not throw (it runs on the loop thread's way out).</summary>
+    private void ShutDown()
+    {
+        try
+        {
+            _queue.RefuseAll(_fault is { } fault
+                ? new ServerBusyException($"The inference engine failed: {fault}", BusyReason.EngineFailed, TimeSpan.FromSeconds(5))
+                : new ServerBusyException("The server stopped.", BusyReason.ShuttingDown, TimeSpan.FromSeconds(5)));
+            foreach (var request in _active.ToList())
+                Fail(request, request.Sequences, "The server stopped before this reply finished.");
             _cache.Dispose();
             Publish();
             _executor.Dispose();
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "Cleaning up the decode loop failed");
+        }
+        finally
+        {
             _stopped.TrySetResult();
         }
     }
 
-    private void TakeIncoming()
+    /// <summary>One turn of the loop: take new requests, drop the ones that left, admit what fits, run one step. False when the loop is done.</summary>
+    private bool Iterate()
     {
-        while (_incoming.Reader.TryRead(out var request))
-            _pending.AddLast(request);
-    }
-
-    private void ExpireWaiting()
-    {
-        var timeout = (long)(_options.QueueTimeoutSeconds * Stopwatch.Frequency);
-        var now = Stopwatch.GetTimestamp();
-        for (var node = _pending.First; node is not null;)
+        _wake.Reset();
+        _queue.TakeIncoming();
+        _queue.Expire(_stopping);
+        ReapCancelled();
+        Admit();
+        Publish();
+        if (_active.Count == 0)
         {
-            var next = node.Next;
-            var request = node.Value;
-            Exception? refusal =
-                request.Cancellation.IsCancellationRequested ? new OperationCanceledException(request.Cancellation) :
-                _stopping ? new ServerBusyException("The server is shutting down.", "shutting_down", TimeSpan.FromSeconds(5)) :
-                now - request.EnqueuedAt > timeout ? new ServerBusyException(
-                    $"The request waited {_options.QueueTimeoutSeconds} s in the queue without a free slot. Retry later.", "queue_timeout", TimeSpan.FromSeconds(2)) :
-                null;
-            if (refusal is not null)
-            {
-                _pending.Remove(node);
-                Interlocked.Decrement(ref _waiting);
-                request.Admitted.TrySetException(refusal);
-                request.Updates.Writer.TryComplete();
-            }
-            node = next;
+            if (_stopping && _queue.Count == 0)
+                return false;
+            _wake.Wait(TimeSpan.FromMilliseconds(250));
+            return true;
         }
+        LoopFault?.Invoke(_steps);
+        Step();
+        return true;
     }
 
     private void ReapCancelled()
@@ -237,26 +272,24 @@ public sealed class BatchScheduler : IAsyncDisposable
 
     private void Admit()
     {
-        while (_pending.First is { } node)
+        while (_queue.First is { } request)
         {
-            var request = node.Value;
-            if (_runningSequences + request.Request.Choices > _options.MaxParallel)
+            if (!_ledger.HasSlotsFor(request.Request.Choices))
                 return;
             var prompt = request.PromptTokens;
             // Keep at least one prompt token to decode: its logits start the reply.
             var hit = _cache.TakeLongestPrefix(prompt.AsSpan(0, prompt.Length - 1), _options.MinCachedPrefix);
-            while (_reservedCells + request.Reservation + _cache.Cells > _contextSize && _cache.EvictOldest())
+            while (!_ledger.Fits(request.Reservation, _cache.Cells) && _cache.EvictOldest())
             {
             }
-            if (_reservedCells + request.Reservation + _cache.Cells > _contextSize)
+            if (!_ledger.Fits(request.Reservation, _cache.Cells))
             {
                 if (hit is { } unused)
                     _cache.Add(unused.Entry.Conversation, unused.Entry.Tokens);
                 return;
             }
 
-            _pending.RemoveFirst();
-            Interlocked.Decrement(ref _waiting);
+            _queue.RemoveFirst();
             Conversation conversation;
             List<LLamaToken> kvTokens;
             if (hit is { Entry: var entry, Shared: var shared })
@@ -272,111 +305,171 @@ public sealed class BatchScheduler : IAsyncDisposable
             }
             _maxSequenceId = Math.Max(_maxSequenceId, (int)conversation.ConversationId);
             request.Prefilled = request.CachedTokens = kvTokens.Count;
-            request.Sequences.Add(new Sequence(0, conversation, kvTokens, request.Request, _weights));
+            try
+            {
+                request.Sequences.Add(new Sequence(0, conversation, kvTokens, request.Request, _weights));
+            }
+            catch (Exception e)
+            {
+                conversation.Dispose();
+                request.Admitted.TrySetException(e);
+                request.Updates.Writer.TryComplete();
+                continue;
+            }
             request.AdmittedAt = Stopwatch.GetTimestamp();
             _active.Add(request);
-            _reservedCells += request.Reservation;
-            _runningSequences += request.Request.Choices;
+            _ledger.Reserve(request);
             request.Admitted.TrySetResult(request.CachedTokens);
         }
     }
 
+    /// <summary>One decode step: plan the batch, decode, start the replies whose prompt completed, sample, advance.</summary>
     private void Step()
     {
-        var budget = _batchSize;
-        var toSample = new List<(ActiveRequest Request, Sequence Sequence)>();
-        var prefilled = new List<ActiveRequest>();
-        foreach (var request in _active.Where(r => !r.IsPrefilling))
-        {
-            foreach (var sequence in request.Sequences.Where(s => s.Finished is null && s.Next.Length <= budget))
-            {
-                sequence.Conversation.Prompt(sequence.Next);
-                sequence.KvTokens.AddRange(sequence.Next);
-                budget -= sequence.Next.Length;
-                toSample.Add((request, sequence));
-            }
-        }
-        foreach (var request in _active.Where(r => r.IsPrefilling))
-        {
-            if (budget == 0)
-                break;
-            var count = Math.Min(Math.Min(_options.PrefillChunk, budget), request.PromptTokens.Length - request.Prefilled);
-            var chunk = request.PromptTokens.AsSpan(request.Prefilled, count);
-            var main = request.Sequences[0];
-            main.Conversation.Prompt(chunk);
-            main.KvTokens.AddRange(chunk);
-            request.Prefilled += count;
-            budget -= count;
-            if (!request.IsPrefilling)
-                prefilled.Add(request);
-        }
-
+        var started = Stopwatch.GetTimestamp();
+        _plan.Build(_active, _batchSize, _options.PrefillChunk);
+        var decodeStarted = Stopwatch.GetTimestamp();
         if (!Decode())
             return;
+        var decoded = Stopwatch.GetTimestamp();
         _steps++;
 
-        foreach (var request in prefilled)
+        foreach (var request in _plan.PrefillDone)
+            StartChoices(request);
+        var picks = _sampler.PickAll(_plan.ToSample, _executor.Context.NativeHandle);
+        for (var i = 0; i < picks.Length; i++)
         {
-            request.PrefilledAt = Stopwatch.GetTimestamp();
-            var main = request.Sequences[0];
-            for (var index = 1; index < request.Request.Choices; index++)
+            var (request, sequence) = _plan.ToSample[i];
+            if (picks[i].Error is { } error)
             {
-                var fork = main.Conversation.Fork();
-                _maxSequenceId = Math.Max(_maxSequenceId, (int)fork.ConversationId);
-                request.Sequences.Add(new Sequence(index, fork, [.. main.KvTokens], request.Request, _weights));
+                _logger.LogError(error, "Sampling failed for choice {Choice}; that choice ends with an error", sequence.Index);
+                Finish(request, sequence, FinishReason.Error, endedNaturally: false, "The server failed to sample this reply's next token.");
             }
-            foreach (var sequence in request.Sequences)
+            else
             {
-                var events = new List<ModeEvent>();
-                sequence.Reply.Start(events);
-                PublishEvents(request, sequence, events, null);
-                toSample.Add((request, sequence));
+                Advance(request, sequence, picks[i].Token, picks[i].Logprob);
             }
         }
-
-        foreach (var (request, sequence) in toSample)
-            Advance(request, sequence);
         foreach (var request in _active.Where(r => r.IsFinished).ToList())
             Complete(request);
+
+        var now = Stopwatch.GetTimestamp();
+        _timings.Record(new StepTiming(
+            Stopwatch.GetElapsedTime(started, decodeStarted).TotalMicroseconds + Stopwatch.GetElapsedTime(decoded, now).TotalMicroseconds,
+            Stopwatch.GetElapsedTime(decodeStarted, decoded).TotalMicroseconds,
+            picks.Length));
     }
 
-    /// <summary>Decodes the queued batch; on a full KV cache frees cached prefixes and retries. False when the step had to be abandoned.</summary>
+    /// <summary>A prompt is in the KV cache: fork it for every further choice and start each reply.</summary>
+    private void StartChoices(ActiveRequest request)
+    {
+        request.PrefilledAt = Stopwatch.GetTimestamp();
+        var main = request.Sequences[0];
+        for (var index = 1; index < request.Request.Choices; index++)
+        {
+            var fork = main.Conversation.Fork();
+            _maxSequenceId = Math.Max(_maxSequenceId, (int)fork.ConversationId);
+            request.Sequences.Add(new Sequence(index, fork, [.. main.KvTokens], request.Request, _weights));
+        }
+        foreach (var sequence in request.Sequences)
+        {
+            var events = new List<ModeEvent>();
+            sequence.Reply.Start(events);
+            PublishEvents(request, sequence, events, null);
+            _plan.ToSample.Add((request, sequence));
+        }
+    }
+
+    /// <summary>
+    /// Decodes the planned batch; on a full KV cache frees cached prefixes and retries. When the engine fails, only the
+    /// sequences fed in this step fail; the context is rebuilt and every other sequence carries on. False when the step was abandoned.
+    /// </summary>
     private bool Decode()
     {
+        Exception? failure;
         try
         {
             while (true)
             {
-                var result = _executor.Infer().GetAwaiter().GetResult();
+                var result = DecodeFault?.Invoke(_steps) ?? _executor.Infer().GetAwaiter().GetResult();
                 if (result == DecodeResult.Ok)
                     return true;
                 if (result == DecodeResult.NoKvSlot && _cache.EvictOldest())
                     continue;
-                throw new InvalidOperationException($"llama_decode failed: {result}");
+                failure = new InvalidOperationException($"llama_decode failed: {result}");
+                break;
             }
         }
         catch (Exception e)
         {
-            // The batch cannot be taken back from the executor, so start over with a fresh context.
-            _logger.LogError(e, "Decoding failed; failing {Count} running requests and resetting the context", _active.Count);
-            foreach (var request in _active.ToList())
-                Fail(request, "The inference engine failed while decoding this request.");
-            _cache.Dispose();
-            _executor.Dispose();
-            _executor = new BatchedExecutor(_weights, _contextParams);
+            failure = e;
+        }
+
+        _logger.LogError(failure, "Decoding failed; failing the {Count} sequences of this step and rebuilding the context", _plan.Fed.Count);
+        foreach (var request in _active.ToList())
+        {
+            var failed = request.Sequences.Where(_plan.Fed.Contains).ToList();
+            if (failed.Count > 0)
+                Fail(request, failed, "The inference engine failed while decoding this request.");
+        }
+        RebuildContext();
+        return false;
+    }
+
+    /// <summary>
+    /// An exception escaped a step: the requests in flight fail (their state may be half-updated), readiness reports the
+    /// fault while a fresh context is built, queued requests wait and are then served. False (give up) when this keeps happening.
+    /// </summary>
+    private bool Recover(Exception error)
+    {
+        var now = Stopwatch.GetTimestamp();
+        _recoveries.Enqueue(now);
+        while (Stopwatch.GetElapsedTime(_recoveries.Peek(), now) > RecoveryWindow)
+            _recoveries.Dequeue();
+        if (_recoveries.Count > MaxRecoveries)
             return false;
+
+        _fault = $"the decode loop failed ({error.GetType().Name}: {error.Message}) and is rebuilding its context";
+        _logger.LogError(error, "The decode loop failed; failing {Count} running requests and rebuilding the context", _active.Count);
+        Publish();
+        foreach (var request in _active.ToList())
+            Fail(request, request.Sequences, "The inference engine failed while running this request.");
+        RebuildContext();
+        _fault = null;
+        return true;
+    }
+
+    /// <summary>
+    /// A fresh context after a failure. The executor cannot give back a batch it failed on, so it goes, with the prefix
+    /// cache; sequences still running move to new conversations and decode what they held again (a request still in
+    /// its prompt starts the prompt over), so their replies go on unchanged.
+    /// </summary>
+    private void RebuildContext()
+    {
+        var running = _active.SelectMany(r => r.Sequences.Select(s => (Request: r, Sequence: s))).ToList();
+        foreach (var (_, sequence) in running)
+            sequence.Conversation.Dispose();
+        _cache.Dispose();
+        _executor.Dispose();
+        _executor = new BatchedExecutor(_weights, _contextParams);
+        _maxSequenceId = 0;
+        foreach (var (request, sequence) in running.Where(r => r.Sequence.Finished is null))
+        {
+            var conversation = _executor.Create();
+            _maxSequenceId = Math.Max(_maxSequenceId, (int)conversation.ConversationId);
+            sequence.Rehome(conversation);
+            if (request.IsPrefilling)
+            {
+                request.Prefilled = request.CachedTokens = 0;
+                sequence.Next = [];
+            }
         }
     }
 
-    private void Advance(ActiveRequest request, Sequence sequence)
+    private void Advance(ActiveRequest request, Sequence sequence, LLamaToken token, TokenLogprob? logprob)
     {
         if (sequence.Finished is not null)
             return;
-        var distribution = request.Request.TopLogprobs is { } top && sequence.Reply.InAnswerBlock
-            ? Logprobs.Capture(sequence.Conversation.Sample(), _weights.NativeHandle.Vocab, top)
-            : null;
-        var token = sequence.Sample();
-        var logprob = distribution?.For(token);
         sequence.Generated++;
         if (token.IsEndOfGeneration(_weights.NativeHandle.Vocab))
         {
@@ -422,7 +515,7 @@ public sealed class BatchScheduler : IAsyncDisposable
     }
 
     /// <summary>Ends a request whose choices all finished: reports usage, keeps its KV for prefix reuse and frees its slots.</summary>
-    private void Complete(ActiveRequest request)
+    private void Complete(ActiveRequest request, bool keepCache = true)
     {
         var now = Stopwatch.GetTimestamp();
         var prefilledAt = request.PrefilledAt == 0 ? now : request.PrefilledAt;
@@ -434,38 +527,32 @@ public sealed class BatchScheduler : IAsyncDisposable
             Stopwatch.GetElapsedTime(request.EnqueuedAt, request.AdmittedAt),
             Stopwatch.GetElapsedTime(request.AdmittedAt, prefilledAt),
             Stopwatch.GetElapsedTime(prefilledAt, now))));
-        Release(request, keepCache: true);
+        Release(request, keepCache);
     }
 
-    private void Fail(ActiveRequest request, string message)
+    /// <summary>Ends <paramref name="sequences"/> of a running request with an error; the request completes when none is left running.</summary>
+    private void Fail(ActiveRequest request, IEnumerable<Sequence> sequences, string message)
     {
-        request.Admitted.TrySetException(new ServerBusyException(message, "engine_error", TimeSpan.FromSeconds(1)));
-        foreach (var sequence in request.Sequences.Where(s => s.Finished is null))
+        foreach (var sequence in sequences.Where(s => s.Finished is null).ToList())
         {
             sequence.Finished = FinishReason.Error;
             request.Publish(new ChoiceFinished(sequence.Index, FinishReason.Error, sequence.Summary, message));
         }
-        if (_pending.Remove(request))
-        {
-            Interlocked.Decrement(ref _waiting);
-            request.Updates.Writer.TryComplete();
-            return;
-        }
-        Release(request, keepCache: false);
+        if (request.IsFinished)
+            Complete(request, keepCache: false);
     }
 
     private void Release(ActiveRequest request, bool keepCache)
     {
         request.Updates.Writer.TryComplete();
         _active.Remove(request);
-        _reservedCells -= request.Reservation;
-        _runningSequences -= request.Request.Choices;
+        _ledger.Release(request);
         foreach (var sequence in request.Sequences)
         {
             sequence.Dispose();
-            if (keepCache && sequence.Index == 0 && !sequence.Conversation.IsDisposed)
+            if (keepCache && sequence.Index == 0 && !sequence.Conversation.IsDisposed && sequence.Finished != FinishReason.Error)
                 _cache.Add(sequence.Conversation, sequence.KvTokens);
-            else
+            else if (!sequence.Conversation.IsDisposed)
                 sequence.Conversation.Dispose();
         }
     }
@@ -483,11 +570,10 @@ public sealed class BatchScheduler : IAsyncDisposable
         Volatile.Write(ref _snapshot, new SchedulerSnapshot(
             _active.Count,
             _active.Sum(r => r.Sequences.Count(s => s.Finished is null)),
-            _pending.Count,
+            _queue.Count,
             _cache.Count,
             used,
             _cache.Cells,
-            _contextSize,
-            _steps));
+            _contextSize));
     }
 }

@@ -2,12 +2,17 @@ using HiPO.Inference.Prompting;
 
 namespace HiPO.Inference.Scheduling;
 
-/// <summary>Sampling settings of one request, each set explicitly (LLamaSharp's own defaults are not OpenAI's).</summary>
+/// <summary>
+/// Sampling settings of one request. The API layer fills every field, from the request or the model's
+/// <see cref="Sampling.SamplingDefaults"/>; the initial values here are HiPO's recommendation.
+/// </summary>
 public sealed record SamplingSettings
 {
+    /// <summary>0 samples greedily (argmax).</summary>
     public float Temperature { get; init; } = 0.6f;
     public float TopP { get; init; } = 0.95f;
-    public int TopK { get; init; }
+    /// <summary>0 turns top-k off (the whole vocabulary is a candidate).</summary>
+    public int TopK { get; init; } = 20;
     public float MinP { get; init; }
     public uint? Seed { get; init; }
     public float PresencePenalty { get; init; }

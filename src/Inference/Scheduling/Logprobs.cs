@@ -1,48 +1,40 @@
+using System.Numerics.Tensors;
+using HiPO.Inference.Sampling;
 using LLama.Native;
 
 namespace HiPO.Inference.Scheduling;
 
-/// <summary>Log-probabilities from raw logits (llama.cpp has no logprobs API): a log-softmax over the vocabulary.</summary>
+/// <summary>Log-probabilities from raw logits (llama.cpp has no logprobs API): a log-softmax, read in place.</summary>
 internal static class Logprobs
 {
-    /// <summary>The distribution the model produced before sampling; the sampled token is filled in by <see cref="For"/>.</summary>
-    public sealed class Distribution(float[] logits, float logSum, SafeLlamaModelHandle.Vocabulary vocab, int top)
-    {
-        public TokenLogprob For(LLamaToken token)
-        {
-            var alternatives = new List<TokenAlternative>(top);
-            if (top > 0)
-            {
-                var best = new PriorityQueue<int, float>();
-                for (var id = 0; id < logits.Length; id++)
-                {
-                    best.Enqueue(id, logits[id]);
-                    if (best.Count > top)
-                        best.Dequeue();
-                }
-                while (best.TryDequeue(out var id, out _))
-                    alternatives.Add(Alternative(id));
-                alternatives.Reverse();
-            }
-            var sampled = Alternative((int)token);
-            return new TokenLogprob(sampled.Token, sampled.Bytes, sampled.Logprob, alternatives);
-        }
+    [ThreadStatic]
+    private static float[]? _scratch;
 
-        private TokenAlternative Alternative(int id)
+    /// <summary>The sampled token's log-probability and the <paramref name="top"/> most likely alternatives, under the model's distribution.</summary>
+    public static TokenLogprob Of(ReadOnlySpan<float> logits, int token, int top, SafeLlamaModelHandle.Vocabulary vocab)
+    {
+        var max = TensorPrimitives.Max(logits);
+        var scratch = _scratch is { } s && s.Length >= logits.Length ? s.AsSpan(0, logits.Length) : (_scratch = new float[logits.Length]).AsSpan();
+        TensorPrimitives.Subtract(logits, max, scratch);
+        TensorPrimitives.Exp(scratch, scratch);
+        var logSum = max + MathF.Log(TensorPrimitives.Sum(scratch));
+
+        var alternatives = new List<TokenAlternative>(top);
+        if (top > 0)
+        {
+            Span<int> ids = stackalloc int[top];
+            Span<float> values = stackalloc float[top];
+            var count = TopKSelector.Select(logits, top, ids, values);
+            for (var i = 0; i < count; i++)
+                alternatives.Add(Alternative(ids[i], values[i]));
+        }
+        var sampled = Alternative(token, logits[token]);
+        return new TokenLogprob(sampled.Token, sampled.Bytes, sampled.Logprob, alternatives);
+
+        TokenAlternative Alternative(int id, float logit)
         {
             var text = vocab.LLamaTokenToString((LLamaToken)id, isSpecialToken: false) ?? "";
-            return new TokenAlternative(text, System.Text.Encoding.UTF8.GetBytes(text), logits[id] - logSum);
+            return new TokenAlternative(text, System.Text.Encoding.UTF8.GetBytes(text), logit - logSum);
         }
-    }
-
-    public static Distribution Capture(Span<float> logits, SafeLlamaModelHandle.Vocabulary vocab, int top)
-    {
-        var max = float.NegativeInfinity;
-        foreach (var logit in logits)
-            max = Math.Max(max, logit);
-        var sum = 0.0;
-        foreach (var logit in logits)
-            sum += Math.Exp(logit - max);
-        return new Distribution(logits.ToArray(), max + (float)Math.Log(sum), vocab, top);
     }
 }

@@ -8,8 +8,7 @@ public sealed record SchedulerSnapshot(
     int CachedSequences,
     int KvCellsUsed,
     int KvCellsCached,
-    int KvCellsTotal,
-    long Steps)
+    int KvCellsTotal)
 {
-    public static readonly SchedulerSnapshot Empty = new(0, 0, 0, 0, 0, 0, 0, 0);
+    public static readonly SchedulerSnapshot Empty = new(0, 0, 0, 0, 0, 0, 0);
 }

@@ -24,6 +24,8 @@ internal sealed class CheckpointConverter(ILogger logger, IProgress<ModelProgres
         var writer = new GgufWriter();
         Qwen3ModelFile.AddHyperParameters(writer, modelName, config.Shape, MostlyF16);
         tokenizer.WriteTo(writer);
+        var generation = HfGenerationConfig.Load(folder);
+        generation.WriteTo(writer);
 
         bool separateOutput = !config.TieWordEmbeddings;
         var used = new HashSet<string>(StringComparer.Ordinal);
@@ -71,9 +73,9 @@ internal sealed class CheckpointConverter(ILogger logger, IProgress<ModelProgres
         }
 
         logger.LogInformation(
-            "Converting {Folder}: qwen3, {Layers} layers, hidden {Hidden}, {Heads}/{KvHeads} heads, vocabulary {Vocabulary}, chat template {Template}",
+            "Converting {Folder}: qwen3, {Layers} layers, hidden {Hidden}, {Heads}/{KvHeads} heads, vocabulary {Vocabulary}, chat template {Template}, sampling defaults {Sampling}",
             folder, config.Shape.BlockCount, config.Shape.EmbeddingLength, config.Shape.HeadCount, config.Shape.HeadCountKv,
-            config.Shape.VocabularySize, tokenizer.ChatTemplate is null ? "absent" : "present");
+            config.Shape.VocabularySize, tokenizer.ChatTemplate is null ? "absent" : "present", generation);
         var clock = new ProgressClock(progress, ModelStage.Convert, $"{modelName} to F16", totalBytes);
         writer.WriteTo(output, new FractionProgress(fraction => clock.Report((long)(fraction * totalBytes))), ct);
     }

@@ -11,6 +11,7 @@ internal static class CheckpointFiles
     public const string TokenizerConfig = "tokenizer_config.json";
     public const string ChatTemplate = "chat_template.jinja";
     public const string Index = "model.safetensors.index.json";
+    public const string GenerationConfig = HfGenerationConfig.FileName;
 
     /// <summary>Whether a repository listing holds a convertible checkpoint at its root.</summary>
     public static bool IsCheckpoint(IReadOnlyCollection<HubFile> files) =>
@@ -18,7 +19,7 @@ internal static class CheckpointFiles
 
     /// <summary>The small files to fetch besides the shards; the optional ones only when the repository has them.</summary>
     public static IEnumerable<HubFile> Metadata(IReadOnlyCollection<HubFile> files) =>
-        files.Where(f => f.Path is Config or Tokenizer or TokenizerConfig or ChatTemplate or Index);
+        files.Where(f => f.Path is Config or Tokenizer or TokenizerConfig or ChatTemplate or Index or GenerationConfig);
 
     /// <summary>The shards to fetch when the repository has no index: every .safetensors file at its root.</summary>
     public static IEnumerable<HubFile> RootShards(IReadOnlyCollection<HubFile> files) => files.Where(IsRootShard);

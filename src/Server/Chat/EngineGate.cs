@@ -1,4 +1,5 @@
 using HiPO.Inference.Hosting;
+using HiPO.Inference.Sampling;
 using HiPO.Inference.Scheduling;
 using HiPO.Server.OpenAI;
 
@@ -22,7 +23,8 @@ public static class EngineGate
         }
     }
 
-    public static GenerationStream Submit(HipoEngine engine, GenerationRequest request, CancellationToken cancellation)
+    /// <summary>Submits a request; <paramref name="promptParam"/> names the endpoint's prompt field in errors.</summary>
+    public static GenerationStream Submit(HipoEngine engine, GenerationRequest request, CancellationToken cancellation, string promptParam = "messages")
     {
         try
         {
@@ -30,13 +32,38 @@ public static class EngineGate
         }
         catch (ContextLengthExceededException e)
         {
-            throw ApiException.Invalid(e.Message, e.Param, "context_length_exceeded");
+            var param = e.Part switch
+            {
+                RequestPart.Prompt => promptParam,
+                RequestPart.MaxTokens => "max_tokens",
+                _ => "n",
+            };
+            throw ApiException.Invalid(e.Message, param, "context_length_exceeded");
+        }
+        catch (TooManyChoicesException e)
+        {
+            throw ApiException.Invalid(e.Message, "n", "invalid_value");
+        }
+        catch (GrammarRejectedException e)
+        {
+            throw ApiException.Invalid(e.Message, null, "unsupported_schema");
         }
         catch (ServerBusyException e)
         {
-            throw ApiException.Unavailable(e.Message, e.Code, e.RetryAfter);
+            throw Busy(e);
         }
     }
+
+    private static ApiException Busy(ServerBusyException e) => ApiException.Unavailable(e.Message, Code(e.Reason), e.RetryAfter);
+
+    /// <summary>The wire code of an engine refusal.</summary>
+    public static string Code(BusyReason reason) => reason switch
+    {
+        BusyReason.QueueFull => "queue_full",
+        BusyReason.QueueTimeout => "queue_timeout",
+        BusyReason.ShuttingDown => "shutting_down",
+        _ => "engine_error",
+    };
 
     public static async Task WaitAdmittedAsync(GenerationStream stream, CancellationToken cancellation)
     {
@@ -46,7 +73,11 @@ public static class EngineGate
         }
         catch (ServerBusyException e)
         {
-            throw ApiException.Unavailable(e.Message, e.Code, e.RetryAfter);
+            throw Busy(e);
+        }
+        catch (GrammarRejectedException e)
+        {
+            throw ApiException.Invalid(e.Message, null, "unsupported_schema");
         }
     }
 }

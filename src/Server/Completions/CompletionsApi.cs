@@ -40,7 +40,7 @@ public static class CompletionsApi
             EngineGate.EnsureReady(engine);
             var request = await JsonBody.ReadAsync(context.Request, OpenAiJsonContext.Default.CompletionRequest, aborted);
             plan = new CompletionRequestMapper(engine, inference, chat).Map(request);
-            stream = Submit(engine, plan.Generation, aborted);
+            stream = EngineGate.Submit(engine, plan.Generation, aborted, promptParam: "prompt");
             await EngineGate.WaitAdmittedAsync(stream, aborted);
         }
         catch (ApiException e)
@@ -71,19 +71,6 @@ public static class CompletionsApi
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
             // The client left; the scheduler drops its sequences at the next step.
-        }
-    }
-
-    /// <summary>The scheduler names the chat field when a prompt is too long; here the field to shorten is <c>prompt</c>.</summary>
-    private static GenerationStream Submit(HipoEngine engine, GenerationRequest request, CancellationToken cancellation)
-    {
-        try
-        {
-            return EngineGate.Submit(engine, request, cancellation);
-        }
-        catch (ApiException e) when (e.Param == "messages")
-        {
-            throw new ApiException(e.Status, e.Message, e.Type, "prompt", e.Code, e.RetryAfter);
         }
     }
 

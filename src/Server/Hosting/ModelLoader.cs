@@ -22,6 +22,13 @@ public sealed class ModelLoader(
     {
         // Readiness turns 503 as soon as shutdown begins, before the drain.
         lifetime.ApplicationStopping.Register(() => engine.BeginDrain(TimeSpan.FromSeconds(options.DrainTimeoutSeconds)));
+        // A decode loop that gave up cannot be trusted to recover in-process: exit non-zero so the orchestrator restarts us.
+        engine.Faulted += reason =>
+        {
+            logger.LogCritical("The inference engine failed and cannot serve: {Reason}; stopping with exit code 1", reason);
+            Environment.ExitCode = 1;
+            lifetime.StopApplication();
+        };
         return base.StartAsync(cancellationToken);
     }
 

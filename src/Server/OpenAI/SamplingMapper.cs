@@ -13,9 +13,11 @@ public sealed class SamplingMapper(HipoEngine engine, InferenceOptions inference
 {
     public const int MaxStopStrings = 4;
 
+    /// <summary>Maps the request's sampling fields; a field left unset takes the model's default (<see cref="HipoEngine.SamplingDefaults"/>).</summary>
     public SamplingSettings Map(ISamplingRequest request)
     {
-        var temperature = InRange(request.Temperature, 0, 2, "temperature") ?? 0.6;
+        var defaults = engine.SamplingDefaults;
+        var temperature = InRange(request.Temperature, 0, 2, "temperature") ?? defaults.Temperature;
         if (request.TopP is <= 0 or > 1)
             throw ApiException.Invalid($"top_p must be greater than 0 and at most 1, got {request.TopP}.", "top_p");
         if (request.TopK is < 0)
@@ -25,13 +27,13 @@ public sealed class SamplingMapper(HipoEngine engine, InferenceOptions inference
         return new SamplingSettings
         {
             Temperature = (float)temperature,
-            TopP = (float)(request.TopP ?? 0.95),
-            TopK = request.TopK ?? 0,
-            MinP = (float)(InRange(request.MinP, 0, 1, "min_p") ?? 0),
+            TopP = (float)(request.TopP ?? defaults.TopP),
+            TopK = request.TopK ?? defaults.TopK,
+            MinP = (float)(InRange(request.MinP, 0, 1, "min_p") ?? defaults.MinP),
             Seed = request.Seed is { } seed ? unchecked((uint)(seed ^ (seed >> 32))) : null,
             PresencePenalty = (float)(InRange(request.PresencePenalty, -2, 2, "presence_penalty") ?? 0),
             FrequencyPenalty = (float)(InRange(request.FrequencyPenalty, -2, 2, "frequency_penalty") ?? 0),
-            RepetitionPenalty = (float)(request.RepetitionPenalty ?? 1),
+            RepetitionPenalty = (float)(request.RepetitionPenalty ?? defaults.RepetitionPenalty),
             LogitBias = MapLogitBias(request.LogitBias),
         };
     }

@@ -1,0 +1,68 @@
+using LLama;
+using LLama.Native;
+
+namespace HiPO.Inference.Scheduling;
+
+/// <summary>
+/// Samples every sequence a step produced logits for, in parallel: each sequence has its own sampler chain and reads
+/// its own row of logits (forks share a row, read only), so no state is shared. The logit rows are located on the
+/// loop thread (that call synchronizes with the device); only the pure host work fans out.
+/// </summary>
+internal sealed class StepSampler(LLamaWeights weights)
+{
+    /// <summary>Below this many sequences the work is not worth a hand-off to the thread pool.</summary>
+    private const int ParallelFrom = 2;
+
+    private readonly SafeLlamaModelHandle.Vocabulary _vocab = weights.NativeHandle.Vocab;
+    private IntPtr[] _rows = [];
+    private Pick[] _picks = [];
+
+    /// <summary>A sampled token, or why sampling failed for that sequence.</summary>
+    public readonly record struct Pick(LLamaToken Token, TokenLogprob? Logprob, Exception? Error);
+
+    /// <summary>Internal hook for tests: called with each sequence's index before it is sampled (to inject a failure).</summary>
+    public Action<int>? Fault { get; set; }
+
+    public unsafe ReadOnlySpan<Pick> PickAll(List<(ActiveRequest Request, Sequence Sequence)> items, SafeLLamaContextHandle context)
+    {
+        var count = items.Count;
+        if (_rows.Length < count)
+        {
+            _rows = new IntPtr[count];
+            _picks = new Pick[count];
+        }
+        var vocabularySize = _vocab.Count;
+        for (var i = 0; i < count; i++)
+        {
+            var row = context.GetLogitsIth(items[i].Sequence.Conversation.GetSampleIndex());
+            fixed (float* first = row)
+                _rows[i] = (IntPtr)first;
+        }
+        if (count < ParallelFrom)
+        {
+            for (var i = 0; i < count; i++)
+                _picks[i] = PickOne(items[i].Sequence, _rows[i], vocabularySize);
+        }
+        else
+        {
+            var rows = _rows;
+            var picks = _picks;
+            Parallel.For(0, count, i => picks[i] = PickOne(items[i].Sequence, rows[i], vocabularySize));
+        }
+        return _picks.AsSpan(0, count);
+    }
+
+    private unsafe Pick PickOne(Sequence sequence, IntPtr row, int vocabularySize)
+    {
+        try
+        {
+            Fault?.Invoke(sequence.Index);
+            var (token, logprob) = sequence.Pick(new ReadOnlySpan<float>((void*)row, vocabularySize), _vocab);
+            return new Pick(token, logprob, null);
+        }
+        catch (Exception e)
+        {
+            return new Pick(default, null, e);
+        }
+    }
+}
