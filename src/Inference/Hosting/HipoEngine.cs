@@ -11,7 +11,7 @@ using Microsoft.Extensions.Logging;
 namespace HiPO.Inference.Hosting;
 
 /// <summary>Where the engine is in its life.</summary>
-public enum EngineState { Loading, Ready, Failed, Draining, Stopped }
+public enum EngineState { Loading, Ready, Recovering, Failed, Draining, Stopped }
 
 /// <summary>
 /// The inference engine as the API layer sees it: loads one GGUF (in the background, with progress),
@@ -26,10 +26,10 @@ public sealed class HipoEngine(ModelOptions model, InferenceOptions inference, R
     private EngineState _state = EngineState.Loading;
     private string? _failureReason;
 
-    /// <summary>Where the engine is; <see cref="EngineState.Failed"/> also while the decode loop rebuilds after a failure.</summary>
+    /// <summary>Where the engine is; <see cref="EngineState.Recovering"/> while the decode loop rebuilds its context after a failure.</summary>
     public EngineState State
     {
-        get => _state == EngineState.Ready && _scheduler?.Fault is not null ? EngineState.Failed : _state;
+        get => _state == EngineState.Ready && _scheduler?.Fault is not null ? EngineState.Recovering : _state;
         private set => _state = value;
     }
 

@@ -16,8 +16,10 @@ public static class EngineGate
                 return;
             case EngineState.Loading:
                 throw ApiException.Unavailable($"The model is loading ({engine.LoadProgress:P0}). Retry shortly.", "model_loading", TimeSpan.FromSeconds(5));
+            case EngineState.Recovering:
+                throw ApiException.Unavailable($"The inference engine is recovering from a failure: {engine.FailureReason}. Retry shortly.", "engine_recovering", TimeSpan.FromSeconds(2));
             case EngineState.Failed:
-                throw ApiException.Unavailable($"The model failed to load: {engine.FailureReason}", "model_failed", TimeSpan.FromSeconds(60));
+                throw ApiException.Unavailable($"The model cannot be served: {engine.FailureReason}", "model_failed", TimeSpan.FromSeconds(60));
             default:
                 throw ApiException.Unavailable("The server is shutting down.", "shutting_down", TimeSpan.FromSeconds(5));
         }

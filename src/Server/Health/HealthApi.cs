@@ -8,7 +8,7 @@ namespace HiPO.Server.Health;
 /// <summary>
 /// Health endpoints for load balancers and orchestrators, on ASP.NET Core health checks: <c>/health/live</c> (the
 /// process answers), <c>/health/ready</c> and llama-server's <c>/health</c> (200 once the model serves; 503 with a
-/// reason while it loads, failed, shuts down, or while the queue is full).
+/// reason while it loads, failed, recovers from a decode-loop failure, shuts down, or while the queue is full).
 /// </summary>
 public static class HealthApi
 {
@@ -50,6 +50,7 @@ public static class HealthApi
                     Unhealthy("saturated", $"the queue is full ({options.MaxQueue} waiting)"),
                 EngineState.Ready => HealthCheckResult.Healthy(),
                 EngineState.Loading => Unhealthy("loading", $"model loading ({engine.LoadProgress:P0})"),
+                EngineState.Recovering => Unhealthy("recovering", engine.FailureReason ?? "the decode loop is rebuilding its context"),
                 EngineState.Failed => Unhealthy("error", engine.FailureReason ?? "the model failed to load"),
                 _ => Unhealthy("draining", "shutting down: finishing running requests, refusing new ones"),
             });

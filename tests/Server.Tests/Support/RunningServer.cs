@@ -22,6 +22,8 @@ public sealed class RunningServer : IAsyncDisposable
 
     public HttpClient Http { get; }
 
+    public IServiceProvider Services => _app.Services;
+
     public HipoEngine Engine => _app.Services.GetRequiredService<HipoEngine>();
 
     public SchedulerSnapshot Snapshot => Engine.Snapshot;
