@@ -67,6 +67,7 @@ public sealed record ServerResult(
 /// The decode loop's own time during a concurrency's waves (from <c>BatchScheduler.RecentSteps</c>), over the steps that
 /// sampled at least one sequence: host time is the loop thread's time per step outside the native decode call (batch
 /// planning, sampling, reply parsing, publishing); per sequence-token divides it by the sequences the step sampled.
+/// The means, against the requests' TPOT, show how much of a token's time the loop spends outside its steps.
 /// </summary>
 public sealed record LoopHostTime(
     int Steps,
@@ -75,13 +76,15 @@ public sealed record LoopHostTime(
     double StepP99Us,
     double PerSequenceTokenP50Us,
     double PerSequenceTokenP99Us,
-    double DecodeP50Us)
+    double DecodeP50Us,
+    double HostMeanUs,
+    double DecodeMeanUs)
 {
     public static LoopHostTime Of(IEnumerable<StepTiming> steps)
     {
         var sampling = steps.Where(s => s.SampledSequences > 0).ToList();
         if (sampling.Count == 0)
-            return new LoopHostTime(0, 0, 0, 0, 0, 0, 0);
+            return new LoopHostTime(0, 0, 0, 0, 0, 0, 0, 0, 0);
         double[] host = [.. sampling.Select(s => s.HostMicroseconds).Order()];
         double[] perToken = [.. sampling.Select(s => s.HostMicroseconds / s.SampledSequences).Order()];
         double[] decode = [.. sampling.Select(s => s.DecodeMicroseconds).Order()];
@@ -92,7 +95,9 @@ public sealed record LoopHostTime(
             LatencySummary.Percentile(host, 0.99),
             LatencySummary.Percentile(perToken, 0.50),
             LatencySummary.Percentile(perToken, 0.99),
-            LatencySummary.Percentile(decode, 0.50));
+            LatencySummary.Percentile(decode, 0.50),
+            host.Average(),
+            decode.Average());
     }
 }
 
