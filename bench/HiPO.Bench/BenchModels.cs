@@ -18,7 +18,7 @@ public static class BenchModels
 
     /// <summary>
     /// HiPO-1.7B's vocabulary (151,936 tokens, so every per-token pass over the logits costs what it costs with the real
-    /// model) on two layers of width 64: a decode step takes about a millisecond on two CPU cores, roughly what the
+    /// model) on two layers of width 64: a decode step takes a millisecond or two on two CPU cores at one sequence, roughly what the
     /// real model's step takes on a GPU.
     /// </summary>
     public static Qwen3Shape ProxyShape { get; } = Qwen3Shape.HiPO1_7B with

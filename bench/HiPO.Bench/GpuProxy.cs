@@ -6,7 +6,7 @@ namespace HiPO.Bench;
 
 /// <summary>
 /// Phase (e): what the server costs where the model is fast. The proxy model has HiPO's vocabulary and tiny layers, so
-/// a decode step takes about a millisecond on the CPU, as the real model's does on a GPU, and everything the server
+/// a decode step takes a millisecond or two on the CPU, as the real model's does on a GPU, and everything the server
 /// does per token (sampling over 151,936 logits, parsing, JSON, SSE) shows in the rate. The raw engine (greedy argmax)
 /// is compared with the server at every request kind a client commonly sends.
 /// </summary>
