@@ -8,12 +8,41 @@ namespace HiPO.Bench;
 
 /// <summary>
 /// The models the benchmark runs: a random-weight GGUF of HiPO-1.7B's exact shape (generated once and
-/// cached: random weights cost llama.cpp exactly what trained ones do), and the tiny scripted model
-/// whose decoding costs almost nothing, so that what remains is the server's own cost per token.
+/// cached: random weights cost llama.cpp exactly what trained ones do), the GPU proxy (HiPO's vocabulary on
+/// tiny layers), and the tiny scripted model whose decoding costs almost nothing, so that what remains is the
+/// server's own cost per token.
 /// </summary>
 public static class BenchModels
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// HiPO-1.7B's vocabulary (151,936 tokens, so every per-token pass over the logits costs what it costs with the real
+    /// model) on two layers of width 64: a decode step takes a millisecond or two on two CPU cores at one sequence, roughly what the
+    /// real model's step takes on a GPU.
+    /// </summary>
+    public static Qwen3Shape ProxyShape { get; } = Qwen3Shape.HiPO1_7B with
+    {
+        BlockCount = 2,
+        EmbeddingLength = 64,
+        HeadCount = 4,
+        HeadCountKv = 2,
+        HeadDim = 16,
+        FeedForwardLength = 128,
+    };
+
+    /// <summary>The GPU proxy model (about 10 MB, Q8_0), written if absent.</summary>
+    public static string EnsureProxy(string folder, int seed)
+    {
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, $"hipo-proxy-vocab151936-2x64-seed{seed}-q8_0.gguf");
+        if (!File.Exists(path))
+        {
+            RandomModelWriter.Write(path + ".partial", ProxyShape, "hipo-proxy-random", seed);
+            File.Move(path + ".partial", path, overwrite: true);
+        }
+        return path;
+    }
 
     /// <summary>The random HiPO-1.7B-shape model in <paramref name="quantization"/> (Q8_0 or Q4_K_M), written if absent.</summary>
     public static async Task<string> EnsureRandomAsync(string folder, string quantization, int seed, ProgressLog log, CancellationToken cancellation)

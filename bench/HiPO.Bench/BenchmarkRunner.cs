@@ -9,9 +9,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace HiPO.Bench;
 
 /// <summary>
-/// Runs the four phases: (a) the raw engine and (b) the server under concurrent streams, taking turns
-/// wave by wave, then (c) multi-turn prefix reuse on the same server, then (d) engine and server again on
-/// the scripted model. One thing runs at a time, and every ratio compares numbers measured in this run.
+/// Runs the phases: (a) the raw engine and (b) the server under concurrent streams, taking turns wave by wave,
+/// then (c) multi-turn prefix reuse on the same server, then (d) engine and server again on the scripted model,
+/// then (e) the GPU proxy. One thing runs at a time, and every ratio compares numbers measured in this run.
 /// </summary>
 public static class BenchmarkRunner
 {
@@ -20,52 +20,80 @@ public static class BenchmarkRunner
         var log = new ProgressLog(output);
         var startedAt = DateTimeOffset.UtcNow;
         var started = Stopwatch.GetTimestamp();
+        var loadAtStart = LoadAverage();
         // Before the first native call (the quantizer may be it), as the server does; llama.cpp's narration of
         // every load would only interleave with the tables.
         NativeBackend.Configure(new ModelOptions(), NullLogger.Instance);
 
         var scripted = BenchModels.WriteScripted(settings.ModelsFolder);
-        var model = settings.ModelPath
-            ?? (settings.Quick ? scripted : await BenchModels.EnsureRandomAsync(settings.ModelsFolder, settings.Quantization, settings.Seed, log, cancellation));
-        var modelInfo = new ModelInfo(model, new FileInfo(model).Length, Describe(settings, model == scripted));
-        var parallel = settings.EngineBatchSizes.Concat(settings.Concurrencies).Max();
-        log.Line($"Model: {modelInfo.Description}, {modelInfo.Path} ({modelInfo.Bytes / 1e6:0} MB)");
-        log.Line($"Settings: {Environment.ProcessorCount} cores, context {settings.ContextSize}, {parallel} parallel sequences, prompts of " +
-            $"{settings.PromptTokens} tokens, {settings.GeneratedTokens} generated tokens per sequence/request, {settings.Waves} or more wave(s) per level (at least {settings.MinSequencesPerLevel} sequences), " +
-            $"temperature {settings.Temperature}, top_p {settings.TopP}, think_mode off, control tokens banned");
-
-        log.Line($"(a) Raw engine (one BatchedExecutor, B = {string.Join(", ", settings.EngineBatchSizes)}) and " +
-            $"(b) server over HTTP (streaming, concurrency {string.Join(", ", settings.Concurrencies)}), wave by wave");
-        List<EngineResult> engine;
-        List<ServerResult> serving;
-        List<MultiTurnResult> multiTurn;
-        using (var raw = RawEngine.Load(model, settings.ContextSize, parallel))
-        await using (var server = await InProcessServer.StartAsync(model, settings.ContextSize, parallel, cancellation))
+        var phases = settings.Phases;
+        ModelInfo? modelInfo = null;
+        List<EngineResult> engine = [];
+        List<ServerResult> serving = [];
+        List<MultiTurnResult> multiTurn = [];
+        List<OverheadResult> overhead = [];
+        ProxyReport? proxy = null;
+        log.Line($"Machine: {Environment.ProcessorCount} cores; every engine sequence greedy, every request think_mode off with control tokens banned");
+        if (phases.HasFlag(BenchmarkPhases.Shape))
         {
-            using var client = new StreamingChatClient(server.BaseAddress, raw.BannedTokens, settings.Temperature, settings.TopP);
-            (engine, serving) = await ThroughputComparison.MeasureAsync(
-                raw, server, client, settings, settings.EngineBatchSizes, settings.Concurrencies, settings.GeneratedTokens, log, cancellation);
-            log.Line($"(c) Multi-turn: turn 1 of {settings.Turn1PromptTokens} prompt tokens, then turn 2 sharing all but its prefill");
-            multiTurn = await MultiTurnLatency.MeasureAsync(server, client, settings, log, cancellation);
+            var model = settings.ModelPath
+                ?? (settings.Quick ? scripted : await BenchModels.EnsureRandomAsync(settings.ModelsFolder, settings.Quantization, settings.Seed, log, cancellation));
+            modelInfo = new ModelInfo(model, new FileInfo(model).Length, Describe(settings, model == scripted));
+            (engine, serving, multiTurn) = await MeasureShapeAsync(model, modelInfo, settings, log, cancellation);
+        }
+        if (phases.HasFlag(BenchmarkPhases.Overhead))
+        {
+            log.Line($"(d) Overhead per token on the scripted model: engine and server at {string.Join(", ", settings.OverheadConcurrencies)}");
+            overhead = await MeasureOverheadAsync(scripted, settings, log, cancellation);
+        }
+        if (phases.HasFlag(BenchmarkPhases.Proxy))
+        {
+            log.Line($"(e) GPU proxy: engine (greedy) and server ({string.Join(", ", GpuProxy.Variants.Select(v => v.Name))}) at {string.Join(", ", settings.ProxyLevels)}");
+            proxy = await GpuProxy.MeasureAsync(settings, log, cancellation);
         }
 
-        log.Line($"(d) Overhead per token on the scripted model: engine and server at {string.Join(", ", settings.OverheadConcurrencies)}");
-        var overhead = await MeasureOverheadAsync(scripted, settings, log, cancellation);
-
         var report = new BenchmarkReport(
-            settings.Quick ? "quick" : "full",
+            settings.Quick ? "quick" : phases == BenchmarkPhases.All ? "full" : "only-" + phases.ToString().Replace(", ", "-", StringComparison.Ordinal).ToLowerInvariant(),
             startedAt,
             Stopwatch.GetElapsedTime(started).TotalSeconds,
-            Machine(),
+            Machine(loadAtStart),
             modelInfo,
             settings,
             engine,
             serving,
             multiTurn,
             overhead,
-            settings.Quick ? [] : Targets(serving, multiTurn));
+            proxy,
+            settings.Quick ? [] : Targets(serving, multiTurn, proxy));
         log.Line($"Done in {report.DurationSeconds:0} s.");
         return report;
+    }
+
+    /// <summary>(a), (b) and (c) on the HiPO-1.7B-shape model (or the given one, or in quick mode the scripted one).</summary>
+    private static async Task<(List<EngineResult>, List<ServerResult>, List<MultiTurnResult>)> MeasureShapeAsync(
+        string model, ModelInfo modelInfo, BenchmarkSettings settings, ProgressLog log, CancellationToken cancellation)
+    {
+        var parallel = settings.EngineBatchSizes.Concat(settings.Concurrencies).Concat(settings.DefaultsConcurrencies).Max();
+        log.Line($"Model: {modelInfo.Description}, {modelInfo.Path} ({modelInfo.Bytes / 1e6:0} MB)");
+        log.Line($"Settings: context {settings.ContextSize}, {parallel} parallel sequences, prompts of " +
+            $"{settings.PromptTokens} tokens, {settings.GeneratedTokens} generated tokens per sequence/request, {settings.Waves} or more wave(s) per level (at least {settings.MinSequencesPerLevel} sequences)");
+        log.Line($"(a) Raw engine (one BatchedExecutor, B = {string.Join(", ", settings.EngineBatchSizes)}) and " +
+            $"(b) server over HTTP (streaming, greedy at {string.Join(", ", settings.Concurrencies)}, defaults at {string.Join(", ", settings.DefaultsConcurrencies)}), wave by wave");
+        using var raw = RawEngine.Load(model, settings.ContextSize, parallel);
+        await using var server = await InProcessServer.StartAsync(model, settings.ContextSize, parallel, cancellation);
+        log.Line($"  server defaults: {server.SamplingDefaults}");
+        using var client = new StreamingChatClient(server.BaseAddress, raw.BannedTokens);
+        var plan = new ComparisonPlan(
+            settings.EngineBatchSizes,
+            [new ServerLevels(RequestVariant.Greedy, settings.Concurrencies), new ServerLevels(RequestVariant.Defaults, settings.DefaultsConcurrencies)],
+            settings.PromptTokens,
+            settings.GeneratedTokens,
+            settings.Waves,
+            settings.MinSequencesPerLevel);
+        var (engine, serving) = await ThroughputComparison.MeasureAsync(raw, server, client, plan, settings.Seed, log, cancellation);
+        log.Line($"(c) Multi-turn: turn 1 of {settings.Turn1PromptTokens} prompt tokens, then turn 2 sharing all but its prefill");
+        var multiTurn = await MultiTurnLatency.MeasureAsync(server, client, settings, log, cancellation);
+        return (engine, serving, multiTurn);
     }
 
     private static async Task<List<OverheadResult>> MeasureOverheadAsync(string scripted, BenchmarkSettings settings, ProgressLog log, CancellationToken cancellation)
@@ -73,8 +101,10 @@ public static class BenchmarkRunner
         var levels = settings.OverheadConcurrencies;
         using var raw = RawEngine.Load(scripted, settings.ContextSize, levels.Max());
         await using var server = await InProcessServer.StartAsync(scripted, settings.ContextSize, levels.Max(), cancellation);
-        using var client = new StreamingChatClient(server.BaseAddress, raw.BannedTokens, settings.Temperature, settings.TopP);
-        var (engine, serving) = await ThroughputComparison.MeasureAsync(raw, server, client, settings, levels, levels, settings.OverheadTokens, log, cancellation);
+        using var client = new StreamingChatClient(server.BaseAddress, raw.BannedTokens);
+        var plan = new ComparisonPlan(
+            levels, [new ServerLevels(RequestVariant.Greedy, levels)], settings.PromptTokens, settings.OverheadTokens, settings.Waves, settings.MinSequencesPerLevel);
+        var (engine, serving) = await ThroughputComparison.MeasureAsync(raw, server, client, plan, settings.Seed, log, cancellation);
         return [.. engine.Zip(serving, (e, s) => new OverheadResult(
             s.Concurrency,
             settings.OverheadTokens,
@@ -84,20 +114,38 @@ public static class BenchmarkRunner
             1e6 / s.DecodeTokensPerSecond - 1e6 / e.DecodeTokensPerSecond))];
     }
 
-    /// <summary>The issue's targets for the 1.7B-shape model; each only where its phase ran at the level it names.</summary>
-    private static List<TargetResult> Targets(List<ServerResult> serving, List<MultiTurnResult> multiTurn)
+    /// <summary>The issues' targets (3 and 11); each only where its phase ran at the level it names.</summary>
+    private static List<TargetResult> Targets(List<ServerResult> serving, List<MultiTurnResult> multiTurn, ProxyReport? proxy)
     {
         var targets = new List<TargetResult>();
-        if (serving.FirstOrDefault(s => s.Concurrency == 1) is { RatioToEngine: { } single })
-            targets.Add(new TargetResult("1 stream vs engine B=1", "decode tok/s >= 95% of the engine's", single, 0.95, single >= 0.95));
-        if (serving.FirstOrDefault(s => s.Concurrency == 8) is { RatioToEngine: { } eight })
-            targets.Add(new TargetResult("8 streams vs engine B=8", "aggregate decode tok/s >= 90% of the engine's", eight, 0.90, eight >= 0.90));
+        AddRatio(serving, RequestVariant.Greedy, 1, 0.95, "1 stream vs engine B=1");
+        AddRatio(serving, RequestVariant.Greedy, 8, 0.90, "8 streams vs engine B=8");
+        AddRatio(serving, RequestVariant.Defaults, 1, 0.95, "1 stream at defaults vs engine B=1");
+        AddRatio(serving, RequestVariant.Defaults, 8, 0.95, "8 streams at defaults vs engine B=8");
         if (multiTurn.Count > 0)
         {
             var ratio = Median(multiTurn.Select(m => m.Ratio));
             targets.Add(new TargetResult("Turn-2 TTFT vs turn 1", "median turn-2 TTFT <= 25% of turn 1's", ratio, 0.25, ratio <= 0.25));
         }
+        if (proxy is not null)
+        {
+            AddRatio(proxy.Server, RequestVariant.Defaults, 1, 0.90, "GPU proxy: 1 stream at defaults vs engine B=1");
+            AddRatio(proxy.Server, RequestVariant.Defaults, 8, 0.90, "GPU proxy: 8 streams at defaults vs engine B=8");
+            AddRatio(proxy.Server, RequestVariant.Defaults, 32, 0.80, "GPU proxy: 32 streams at defaults vs engine B=32");
+            foreach (var result in proxy.Server.Where(s => s.Request == RequestVariant.Defaults.Name && s.HostTime.Steps > 0))
+            {
+                var perToken = result.HostTime.PerSequenceTokenP50Us;
+                targets.Add(new TargetResult($"GPU proxy: loop host time at defaults, {result.Concurrency} stream(s)",
+                    "p50 per sequence-token <= 100 µs", perToken, 100, perToken <= 100, "µs"));
+            }
+        }
         return targets;
+
+        void AddRatio(IEnumerable<ServerResult> results, RequestVariant variant, int concurrency, double threshold, string name)
+        {
+            if (results.FirstOrDefault(s => s.Request == variant.Name && s.Concurrency == concurrency) is { RatioToEngine: { } ratio })
+                targets.Add(new TargetResult(name, $"decode tok/s >= {threshold * 100:0}% of the engine's (greedy)", ratio, threshold, ratio >= threshold));
+        }
     }
 
     private static double Median(IEnumerable<double> values)
@@ -111,12 +159,21 @@ public static class BenchmarkRunner
         : settings.ModelPath is not null ? "given model"
         : $"random-weight HiPO-1.7B shape (qwen3, 28 layers, hidden 2048), {settings.Quantization.ToUpperInvariant()}";
 
-    private static MachineInfo Machine() => new(
+    private static MachineInfo Machine(string? loadAtStart) => new(
         Environment.ProcessorCount,
         CpuName(),
         RuntimeInformation.OSDescription,
         RuntimeInformation.FrameworkDescription,
-        NativeBackend.LoadedLibrary);
+        NativeBackend.LoadedLibrary,
+        loadAtStart,
+        LoadAverage());
+
+    /// <summary>The 1, 5 and 15-minute load averages: on a shared machine they say how much of it the run had.</summary>
+    private static string? LoadAverage()
+    {
+        const string loadAverage = "/proc/loadavg";
+        return File.Exists(loadAverage) ? string.Join(' ', File.ReadAllText(loadAverage).Split(' ').Take(3)) : null;
+    }
 
     private static string CpuName()
     {

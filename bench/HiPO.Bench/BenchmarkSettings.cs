@@ -2,13 +2,17 @@ namespace HiPO.Bench;
 
 /// <summary>
 /// What one benchmark run measures and how much. <see cref="FullRun"/> sizes a run of the HiPO-1.7B-shape
-/// model to about ten minutes on two cores; <see cref="QuickRun"/> runs every phase on the tiny scripted
-/// model in seconds (the test suite's smoke test).
+/// model and the GPU proxy to about fifteen minutes on two cores; <see cref="QuickRun"/> runs every phase with
+/// tiny settings in seconds (the test suite's smoke test). Every raw-engine sequence samples greedily (argmax);
+/// the server is measured with the request kinds of <see cref="RequestVariant"/>.
 /// </summary>
 public sealed record BenchmarkSettings
 {
-    /// <summary>Smoke mode: the scripted model stands in for the 1.7B model in every phase.</summary>
+    /// <summary>Smoke mode: the scripted model stands in for the 1.7B model, and the proxy runs a few tokens.</summary>
     public bool Quick { get; init; }
+
+    /// <summary>The phases to run (<c>--only</c>).</summary>
+    public BenchmarkPhases Phases { get; init; } = BenchmarkPhases.All;
 
     /// <summary>The GGUF to measure; null generates (once) the random HiPO-1.7B-shape model in <see cref="ModelsFolder"/>.</summary>
     public string? ModelPath { get; init; }
@@ -34,8 +38,14 @@ public sealed record BenchmarkSettings
     /// <summary>Sequences decoded together by the raw engine in phase (a).</summary>
     public int[] EngineBatchSizes { get; init; } = [1, 2, 4, 8, 16];
 
-    /// <summary>Simultaneous streaming requests in phase (b).</summary>
+    /// <summary>Simultaneous streaming greedy requests (<c>temperature: 0</c>) in phase (b).</summary>
     public int[] Concurrencies { get; init; } = [1, 2, 4, 8, 16];
+
+    /// <summary>
+    /// Simultaneous streaming requests that send only <c>temperature: 0.6</c> in phase (b), so the server's defaults
+    /// (top_p 0.95, top_k 20 unless the model says otherwise) apply: what a typical client costs.
+    /// </summary>
+    public int[] DefaultsConcurrencies { get; init; } = [1, 8];
 
     /// <summary>Times each batch size (a) and concurrency (b) is run, at least; more waves give steadier numbers.</summary>
     public int Waves { get; init; } = 2;
@@ -61,15 +71,23 @@ public sealed record BenchmarkSettings
     /// <summary>Concurrencies (and engine batch sizes) of (d).</summary>
     public int[] OverheadConcurrencies { get; init; } = [1, 8];
 
-    /// <summary>
-    /// Sampling of every request and every raw-engine sequence: greedy. Random weights give an almost flat
-    /// next-token distribution, on which top_p 0.95 has to sort nearly all 151,936 candidates for every token
-    /// (about 40 ms here, on the decode thread), a cost a trained model's peaked distribution never causes.
-    /// </summary>
-    public float Temperature { get; init; }
+    /// <summary>Streams (and engine batch sizes) of phase (e), the GPU proxy.</summary>
+    public int[] ProxyLevels { get; init; } = [1, 8, 32];
 
-    /// <summary>1 turns top_p off (llama.cpp skips it), so greedy sampling costs one pass over the logits.</summary>
-    public float TopP { get; init; } = 1f;
+    /// <summary>KV cells of the proxy's context: room for every stream of the top level (prompt and reply) and some cache.</summary>
+    public int ProxyContextSize { get; init; } = 16384;
+
+    /// <summary>Prompt length of (e), in tokens of the model's tokenizer.</summary>
+    public int ProxyPromptTokens { get; init; } = 128;
+
+    /// <summary>Tokens generated per request or sequence in (e): a step costs about a millisecond, so a wave is short.</summary>
+    public int ProxyTokens { get; init; } = 128;
+
+    /// <summary>Waves per level of (e), at least: 2 keeps (e) to a few minutes on two cores while top_k 0 is slow.</summary>
+    public int ProxyWaves { get; init; } = 2;
+
+    /// <summary>Sequences per level of (e), at least: a one-stream wave lasts a fraction of a second.</summary>
+    public int ProxyMinSequencesPerLevel { get; init; } = 16;
 
     /// <summary>Seed of the prompt texts and of the generated random model.</summary>
     public int Seed { get; init; } = 1;
@@ -92,5 +110,11 @@ public sealed record BenchmarkSettings
         Conversations = 1,
         OverheadTokens = 64,
         OverheadConcurrencies = [1],
+        DefaultsConcurrencies = [1],
+        ProxyLevels = [1, 2],
+        ProxyContextSize = 2048,
+        ProxyTokens = 8,
+        ProxyWaves = 1,
+        ProxyMinSequencesPerLevel = 1,
     };
 }

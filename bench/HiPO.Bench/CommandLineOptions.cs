@@ -6,8 +6,9 @@ namespace HiPO.Bench;
 public sealed record CommandLineOptions(BenchmarkSettings Settings, string OutputFolder)
 {
     public const string Usage =
-        "Usage: dotnet run -c Release --project bench/HiPO.Bench -- [--quick] [--model PATH] [--quant Q8_0|Q4_K_M] [--waves N] [--out FOLDER]\n" +
-        "  --quick   smoke run on the tiny scripted model (seconds)\n" +
+        "Usage: dotnet run -c Release --project bench/HiPO.Bench -- [--quick] [--only PHASES] [--model PATH] [--quant Q8_0|Q4_K_M] [--waves N] [--out FOLDER]\n" +
+        "  --quick   smoke run: the scripted model instead of the 1.7B one, a few tokens on the proxy (seconds)\n" +
+        "  --only    run only these phases, comma-separated: shape ((a)-(c), 1.7B shape), overhead ((d)), proxy ((e), GPU proxy)\n" +
         "  --model   measure this GGUF instead of the generated random HiPO-1.7B-shape model\n" +
         "  --quant   type of the generated model: Q8_0 (default) or Q4_K_M (quantized by llama.cpp)\n" +
         "  --waves   repetitions of each batch size and concurrency, at least (default 2, and up to 8 sequences at small levels)\n" +
@@ -29,6 +30,9 @@ public sealed record CommandLineOptions(BenchmarkSettings Settings, string Outpu
                 case "--model" when value is not null:
                     settings = settings with { ModelPath = Path.GetFullPath(value) };
                     break;
+                case "--only" when ParsePhases(value) is { } phases:
+                    settings = settings with { Phases = phases };
+                    break;
                 case "--quant" when value is "Q8_0" or "q8_0" or "Q4_K_M" or "q4_k_m":
                     settings = settings with { Quantization = value.ToUpperInvariant() };
                     break;
@@ -44,5 +48,19 @@ public sealed record CommandLineOptions(BenchmarkSettings Settings, string Outpu
             i++;
         }
         return new CommandLineOptions(settings, output);
+    }
+
+    private static BenchmarkPhases? ParsePhases(string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+            return null;
+        BenchmarkPhases phases = 0;
+        foreach (var name in value.Split(','))
+        {
+            if (!Enum.TryParse<BenchmarkPhases>(name, ignoreCase: true, out var phase) || phase == BenchmarkPhases.All || !Enum.IsDefined(phase))
+                return null;
+            phases |= phase;
+        }
+        return phases;
     }
 }

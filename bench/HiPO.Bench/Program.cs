@@ -2,7 +2,7 @@ using System.Text.Json;
 using HiPO.Bench;
 using HiPO.Bench.Reporting;
 
-// dotnet run -c Release --project bench/HiPO.Bench -- [--quick] [--model PATH] [--quant Q8_0|Q4_K_M] [--waves N] [--out FOLDER]
+// dotnet run -c Release --project bench/HiPO.Bench -- [--quick] [--only shape,overhead,proxy] [--model PATH] [--quant Q8_0|Q4_K_M] [--waves N] [--out FOLDER]
 var root = RepositoryRoot();
 var options = CommandLineOptions.Parse(args, root);
 if (options is null)

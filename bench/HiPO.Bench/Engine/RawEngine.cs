@@ -1,11 +1,11 @@
 using System.Diagnostics;
+using System.Numerics.Tensors;
 using HiPO.Inference.Hosting;
 using HiPO.Inference.Prompting;
 using LLama;
 using LLama.Batched;
 using LLama.Common;
 using LLama.Native;
-using LLama.Sampling;
 
 namespace HiPO.Bench.Engine;
 
@@ -20,6 +20,7 @@ public sealed class RawEngine : IDisposable
     private readonly BatchedExecutor _executor;
     private readonly PromptTokenizer _tokenizer;
     private readonly HipoPromptRenderer _renderer = new(new ReasoningOptions());
+    private readonly bool[] _banned;
 
     private RawEngine(LLamaWeights weights, ModelParams parameters)
     {
@@ -27,12 +28,15 @@ public sealed class RawEngine : IDisposable
         _executor = new BatchedExecutor(weights, parameters);
         _tokenizer = new PromptTokenizer(weights);
         BannedTokens = FindBannedTokens(weights.NativeHandle.Vocab);
+        _banned = new bool[weights.NativeHandle.Vocab.Count];
+        foreach (var id in BannedTokens)
+            _banned[id] = true;
     }
 
     /// <summary>
     /// Control tokens and HiPO's tags. A random-weight model would sample them now and then, ending a reply
     /// early or closing its answer; banning them makes every sequence and request generate exactly its
-    /// token budget. Requests to the server ban the same ids through <c>logit_bias</c>.
+    /// token budget. Requests to the server ban the same ids through <c>logit_bias</c>; the engine skips them in its argmax.
     /// </summary>
     public IReadOnlyList<int> BannedTokens { get; }
 
@@ -74,10 +78,9 @@ public sealed class RawEngine : IDisposable
     /// Prefills every prompt, then decodes until each sequence has <paramref name="tokens"/> tokens
     /// (the first comes from the prefill's logits). <paramref name="onTokens"/> is told how many tokens each step sampled.
     /// </summary>
-    public async Task<EngineWave> RunWaveAsync(IReadOnlyList<LLamaToken[]> prompts, int tokens, float temperature, float topP, Action<int>? onTokens = null)
+    public async Task<EngineWave> RunWaveAsync(IReadOnlyList<LLamaToken[]> prompts, int tokens, Action<int>? onTokens = null)
     {
         var conversations = prompts.Select(_ => _executor.Create()).ToList();
-        var samplers = prompts.Select(_ => CreateSampler(temperature, topP)).ToList();
         try
         {
             var started = Stopwatch.GetTimestamp();
@@ -93,7 +96,7 @@ public sealed class RawEngine : IDisposable
                 for (var i = 0; i < prompts.Count; i++)
                 {
                     if (next[i] is null && conversations[i].RequiresSampling)
-                        next[i] = conversations[i].Sample(samplers[i]);
+                        next[i] = Greedy(conversations[i]);
                 }
             }
             onTokens?.Invoke(prompts.Count);
@@ -105,7 +108,7 @@ public sealed class RawEngine : IDisposable
                     conversations[i].Prompt(next[i]!.Value);
                 await InferAsync();
                 for (var i = 0; i < prompts.Count; i++)
-                    next[i] = conversations[i].Sample(samplers[i]);
+                    next[i] = Greedy(conversations[i]);
                 onTokens?.Invoke(prompts.Count);
             }
             var ended = Stopwatch.GetTimestamp();
@@ -119,8 +122,6 @@ public sealed class RawEngine : IDisposable
         }
         finally
         {
-            foreach (var sampler in samplers)
-                sampler.Dispose();
             foreach (var conversation in conversations)
                 conversation.Dispose();
         }
@@ -133,20 +134,26 @@ public sealed class RawEngine : IDisposable
             throw new InvalidOperationException($"llama_decode failed: {result}");
     }
 
-    /// <summary>The same sampler chain the server builds for a request with these settings (see its <c>Sequence</c>).</summary>
-    private DefaultSamplingPipeline CreateSampler(float temperature, float topP) => new()
+    /// <summary>
+    /// Greedy sampling as the server's own sampler does it for temperature 0: one vectorized argmax over the logits,
+    /// the banned tokens left out. LLamaSharp's <c>DefaultSamplingPipeline</c> would build and walk llama.cpp's
+    /// candidate array over the whole vocabulary for every token, a cost the server no longer pays.
+    /// </summary>
+    private LLamaToken Greedy(Conversation conversation)
     {
-        Temperature = temperature,
-        TopP = topP,
-        TopK = 0,
-        MinP = 0,
-        TypicalP = 1f,
-        RepeatPenalty = 1f,
-        FrequencyPenalty = 0,
-        PresencePenalty = 0,
-        LogitBias = BannedTokens.ToDictionary(id => (LLamaToken)id, _ => float.NegativeInfinity),
-        Seed = (uint)Random.Shared.Next(),
-    };
+        ReadOnlySpan<float> logits = conversation.Sample();
+        var best = TensorPrimitives.IndexOfMax(logits);
+        if (!_banned[best])
+            return best;
+        // Rare: the best token is a banned one; find the best of the rest.
+        best = -1;
+        for (var id = 0; id < logits.Length; id++)
+        {
+            if (!_banned[id] && (best < 0 || logits[id] > logits[best]))
+                best = id;
+        }
+        return best;
+    }
 
     private static int[] FindBannedTokens(SafeLlamaModelHandle.Vocabulary vocab)
     {

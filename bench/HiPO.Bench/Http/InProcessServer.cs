@@ -30,6 +30,12 @@ public sealed class InProcessServer : IAsyncDisposable
     /// <summary>The scheduler's state after its last step (running sequences, KV cells in use and held by the prefix cache).</summary>
     public SchedulerSnapshot Snapshot => _engine.Snapshot;
 
+    /// <summary>The decode loop, for its step timings.</summary>
+    public BatchScheduler Scheduler => _engine.Scheduler;
+
+    /// <summary>What the server fills in for sampling fields a request leaves out (from the model, else HiPO's fallback).</summary>
+    public string SamplingDefaults => _engine.SamplingDefaults.ToString();
+
     /// <summary>The prompt tokens the server makes of these turns with think mode off (its own renderer and tokenizer).</summary>
     public int CountTokens(IReadOnlyList<ChatTurn> turns) => _engine.Scheduler.Tokenize(_engine.Renderer.Render(turns, ThinkModeRequest.Off)).Length;
 

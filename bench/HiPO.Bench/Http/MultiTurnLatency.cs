@@ -21,9 +21,9 @@ public static class MultiTurnLatency
         for (var conversation = 1; conversation <= settings.Conversations; conversation++)
         {
             var first = prompts.Conversation($"multi-turn/{conversation}", settings.Turn1PromptTokens);
-            var turn1 = await client.StreamAsync(first, settings.TurnTokens, null, cancellation);
+            var turn1 = await client.StreamAsync(first, settings.TurnTokens, RequestVariant.Greedy, null, cancellation);
             IReadOnlyList<ChatTurn> second = [.. first, new ChatTurn(ChatRole.Assistant, turn1.Content), new ChatTurn(ChatRole.User, FollowUp)];
-            var turn2 = await client.StreamAsync(second, settings.TurnTokens, null, cancellation);
+            var turn2 = await client.StreamAsync(second, settings.TurnTokens, RequestVariant.Greedy, null, cancellation);
             var result = new MultiTurnResult(
                 conversation,
                 turn1.PromptTokens, turn1.CachedTokens, turn1.Ttft.TotalMilliseconds,

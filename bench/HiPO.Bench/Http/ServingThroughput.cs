@@ -8,14 +8,17 @@ namespace HiPO.Bench.Http;
 public static class ServingThroughput
 {
     public static async Task<ServerWave> RunWaveAsync(
-        InProcessServer server, StreamingChatClient client, IReadOnlyList<IReadOnlyList<ChatTurn>> conversations, int tokens, Action onText,
-        CancellationToken cancellation)
+        InProcessServer server, StreamingChatClient client, IReadOnlyList<IReadOnlyList<ChatTurn>> conversations, int tokens,
+        RequestVariant variant, Action onText, CancellationToken cancellation)
     {
         // Finished sequences the prefix cache keeps stay in the one KV cache and widen every step's attention span.
         var cachedCells = server.Snapshot.KvCellsCached;
+        // Nothing else runs between waves, so the loop's steps from here on are this wave's.
+        server.Scheduler.ClearStepTimings();
         var started = Stopwatch.GetTimestamp();
-        var replies = await Task.WhenAll(conversations.Select(c => client.StreamAsync(c, tokens, onText, cancellation)));
+        var replies = await Task.WhenAll(conversations.Select(c => client.StreamAsync(c, tokens, variant, onText, cancellation)));
         var wall = Stopwatch.GetElapsedTime(started);
+        var steps = server.Scheduler.RecentSteps();
 
         // The server prefills a wave's prompts a chunk per step, interleaved with the first streams' decoding,
         // so the streams start a few steps apart. The engine's decode rate starts after all prefill: compare
@@ -23,15 +26,17 @@ public static class ServingThroughput
         var from = replies.Max(r => r.FirstText);
         var to = replies.Min(r => r.TextChunks.Count > 0 ? r.TextChunks[^1] : r.Ended);
         var steady = to > from ? replies.Sum(r => r.TextChunks.Count(t => t > from && t <= to)) : 0;
-        return new ServerWave(replies, wall, steady, to > from ? Stopwatch.GetElapsedTime(from, to) : TimeSpan.Zero, cachedCells);
+        return new ServerWave(replies, wall, steady, to > from ? Stopwatch.GetElapsedTime(from, to) : TimeSpan.Zero, cachedCells, steps);
     }
 
-    /// <summary>The numbers of one concurrency over all its waves; the engine comparison is left to the caller.</summary>
-    public static ServerResult Summarize(int concurrency, IReadOnlyList<ServerWave> waves)
+    /// <summary>The numbers of one request kind at one concurrency over all its waves; the engine comparison is left to the caller.</summary>
+    public static ServerResult Summarize(RequestVariant variant, int concurrency, IReadOnlyList<ServerWave> waves)
     {
         var replies = waves.SelectMany(w => w.Replies).ToList();
         var completion = replies.Sum(r => r.CompletionTokens);
         return new ServerResult(
+            variant.Name,
+            variant.Fields,
             concurrency,
             replies.Count,
             (int)replies.Average(r => r.PromptTokens),
@@ -44,6 +49,7 @@ public static class ServingThroughput
             completion / waves.Sum(w => w.Wall.TotalSeconds),
             waves.Sum(w => w.SteadyTokens) / waves.Sum(w => w.SteadySpan.TotalSeconds),
             null,
-            null);
+            null,
+            LoopHostTime.Of(waves.SelectMany(w => w.Steps)));
     }
 }

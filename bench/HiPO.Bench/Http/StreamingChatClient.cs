@@ -11,9 +11,9 @@ namespace HiPO.Bench.Http;
 /// Sends streaming OpenAI chat completion requests over plain <see cref="HttpClient"/> and reads the
 /// server-sent events line by line, time-stamping each chunk as it arrives (an SDK would hide when each
 /// chunk came). Every request forces think mode off, bans <paramref name="bannedTokens"/> with
-/// <c>logit_bias</c> -100, and asks for the usage chunk.
+/// <c>logit_bias</c> -100, asks for the usage chunk, and sends the sampling fields of its <see cref="RequestVariant"/>.
 /// </summary>
-public sealed class StreamingChatClient(Uri baseAddress, IReadOnlyList<int> bannedTokens, float temperature, float topP) : IDisposable
+public sealed class StreamingChatClient(Uri baseAddress, IReadOnlyList<int> bannedTokens) : IDisposable
 {
     private static readonly string[] TextFields = ["content", "reasoning_content", "think_mode_reason"];
 
@@ -24,11 +24,12 @@ public sealed class StreamingChatClient(Uri baseAddress, IReadOnlyList<int> bann
     };
 
     /// <summary>Streams one completion of <paramref name="maxTokens"/> tokens; <paramref name="onText"/> is called per text chunk.</summary>
-    public async Task<StreamedReply> StreamAsync(IReadOnlyList<ChatTurn> turns, int maxTokens, Action? onText, CancellationToken cancellation)
+    public async Task<StreamedReply> StreamAsync(
+        IReadOnlyList<ChatTurn> turns, int maxTokens, RequestVariant variant, Action? onText, CancellationToken cancellation)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
         {
-            Content = new StringContent(Body(turns, maxTokens).ToJsonString(), Encoding.UTF8, "application/json"),
+            Content = new StringContent(Body(turns, maxTokens, variant).ToJsonString(), Encoding.UTF8, "application/json"),
         };
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
 
@@ -77,7 +78,7 @@ public sealed class StreamingChatClient(Uri baseAddress, IReadOnlyList<int> bann
         throw new HttpRequestException("The stream ended without [DONE].");
     }
 
-    private JsonObject Body(IReadOnlyList<ChatTurn> turns, int maxTokens)
+    private JsonObject Body(IReadOnlyList<ChatTurn> turns, int maxTokens, RequestVariant variant)
     {
         var messages = new JsonArray();
         foreach (var turn in turns)
@@ -85,17 +86,14 @@ public sealed class StreamingChatClient(Uri baseAddress, IReadOnlyList<int> bann
         var bias = new JsonObject();
         foreach (var token in bannedTokens)
             bias[token.ToString(System.Globalization.CultureInfo.InvariantCulture)] = -100;
-        return new JsonObject
-        {
-            ["messages"] = messages,
-            ["stream"] = true,
-            ["stream_options"] = new JsonObject { ["include_usage"] = true },
-            ["max_tokens"] = maxTokens,
-            ["temperature"] = temperature,
-            ["top_p"] = topP,
-            ["think_mode"] = "off",
-            ["logit_bias"] = bias,
-        };
+        var body = variant.ToJson();
+        body["messages"] = messages;
+        body["stream"] = true;
+        body["stream_options"] = new JsonObject { ["include_usage"] = true };
+        body["max_tokens"] = maxTokens;
+        body["think_mode"] = "off";
+        body["logit_bias"] = bias;
+        return body;
     }
 
     public void Dispose() => _http.Dispose();

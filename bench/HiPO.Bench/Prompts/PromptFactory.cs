@@ -14,8 +14,11 @@ public sealed class PromptFactory(Func<IReadOnlyList<ChatTurn>, int> countTokens
 {
     private const int SystemWords = 6;
 
-    /// <summary>The key of request <paramref name="index"/> in wave <paramref name="wave"/> at <paramref name="parallel"/> sequences or streams.</summary>
-    public static string Key(int parallel, int wave, int index) => $"{parallel}/{wave}/{index}";
+    /// <summary>
+    /// The key of request <paramref name="index"/> in wave <paramref name="wave"/> at <paramref name="parallel"/> sequences or
+    /// streams of one <paramref name="side"/> (the engine or a kind of request): no side meets another's prompt in the prefix cache.
+    /// </summary>
+    public static string Key(string side, int parallel, int wave, int index) => $"{side}/{parallel}/{wave}/{index}";
 
     /// <summary>A system turn and a user turn that render to about <paramref name="tokens"/> prompt tokens (never fewer).</summary>
     public IReadOnlyList<ChatTurn> Conversation(string key, int tokens)

@@ -12,7 +12,7 @@ public sealed record LatencySummary(int Count, double MeanMs, double P50Ms, doub
     }
 
     /// <summary>Linear interpolation between the closest ranks (numpy's default, which vLLM uses).</summary>
-    private static double Percentile(double[] sorted, double fraction)
+    public static double Percentile(double[] sorted, double fraction)
     {
         var rank = fraction * (sorted.Length - 1);
         var below = (int)Math.Floor(rank);

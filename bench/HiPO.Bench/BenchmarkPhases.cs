@@ -1,0 +1,17 @@
+namespace HiPO.Bench;
+
+/// <summary>The groups of phases a run can be limited to (<c>--only</c>).</summary>
+[Flags]
+public enum BenchmarkPhases
+{
+    /// <summary>(a) raw engine, (b) server over HTTP and (c) multi-turn, on the HiPO-1.7B-shape model.</summary>
+    Shape = 1,
+
+    /// <summary>(d) the server's overhead per token on the scripted model.</summary>
+    Overhead = 2,
+
+    /// <summary>(e) the GPU proxy: HiPO's vocabulary with tiny layers.</summary>
+    Proxy = 4,
+
+    All = Shape | Overhead | Proxy,
+}
