@@ -36,6 +36,10 @@ internal sealed class TokenSampler : IDisposable
     private static float[]? _offsetScratch;
     [ThreadStatic]
     private static float[]? _maskedScratch;
+    [ThreadStatic]
+    private static int[]? _memberScratch;
+    [ThreadStatic]
+    private static float[]? _keyScratch;
 
     private readonly SamplingSettings _settings;
     private readonly Random _random;
@@ -219,44 +223,62 @@ internal sealed class TokenSampler : IDisposable
     }
 
     /// <summary>
-    /// The lowest logit inside the top-p nucleus: probability mass is binned by distance from the best logit (bins of
-    /// 1/25 nat over 40 nats; a token further away weighs under e^-40 of the best), and only the bin where the
-    /// cumulative mass crosses <paramref name="p"/> is sorted.
+    /// The lowest logit inside the top-p nucleus, found without sorting: probability mass is binned by distance from
+    /// the best logit (1,024 bins over 40 nats; a token further away weighs under e^-40 of the best), the bin where the
+    /// cumulative mass crosses <paramref name="p"/> is binned again, finer, and only the last few tokens are ordered.
     /// </summary>
     private static float TopPCut(ReadOnlySpan<float> logits, ReadOnlySpan<float> offsets, ReadOnlySpan<float> probabilities, float max, float p)
     {
-        Span<double> mass = stackalloc double[HistogramBins + 1];
-        mass.Clear();
-        const float scale = HistogramBins / HistogramSpan;
-        for (var id = 0; id < offsets.Length; id++)
-            mass[Bin(offsets[id])] += probabilities[id];
-        var total = 0.0;
-        foreach (var m in mass)
-            total += m;
-        var goal = p * total;
-        var cumulative = 0.0;
-        var boundary = 0;
-        while (boundary < HistogramBins && cumulative + mass[boundary] < goal)
-            cumulative += mass[boundary++];
-        if (boundary == HistogramBins)
-            return float.NegativeInfinity;
-
-        var members = new List<(float Logit, int Id)>();
+        var members = _memberScratch is { } m && m.Length >= logits.Length ? m : _memberScratch = new int[logits.Length];
+        var count = 0;
         for (var id = 0; id < offsets.Length; id++)
         {
-            if (Bin(offsets[id]) == boundary)
-                members.Add((logits[id], id));
+            if (offsets[id] > -HistogramSpan)
+                members[count++] = id;
         }
-        members.Sort(static (a, b) => b.Logit.CompareTo(a.Logit));
-        foreach (var (logit, id) in members)
+        var total = 0.0;
+        foreach (var id in members.AsSpan(0, count))
+            total += probabilities[id];
+        var goal = p * total;
+        var cumulative = 0.0;
+        var low = 0f;
+        var width = HistogramSpan;
+        // Two rounds of binning narrow the boundary to 40 / 1024^2 nats; what is left is ordered by a few comparisons.
+        Span<double> mass = stackalloc double[HistogramBins];
+        for (var round = 0; round < 2 && count > 64; round++)
+        {
+            mass.Clear();
+            var scale = HistogramBins / width;
+            foreach (var id in members.AsSpan(0, count))
+                mass[Math.Min(HistogramBins - 1, (int)((-offsets[id] - low) * scale))] += probabilities[id];
+            var boundary = 0;
+            while (boundary < HistogramBins - 1 && cumulative + mass[boundary] < goal)
+                cumulative += mass[boundary++];
+            var kept = 0;
+            for (var i = 0; i < count; i++)
+            {
+                var id = members[i];
+                if (Math.Min(HistogramBins - 1, (int)((-offsets[id] - low) * scale)) == boundary)
+                    members[kept++] = id;
+            }
+            count = kept;
+            low += boundary / scale;
+            width /= HistogramBins;
+        }
+
+        // Order the few remaining tokens, best first, and walk them until the goal is covered.
+        var remaining = members.AsSpan(0, count);
+        var keys = (_keyScratch is { } k && k.Length >= count ? k : _keyScratch = new float[Math.Max(count, 256)]).AsSpan(0, count);
+        for (var i = 0; i < count; i++)
+            keys[i] = -logits[remaining[i]];
+        keys.Sort(remaining);
+        foreach (var id in remaining)
         {
             cumulative += probabilities[id];
             if (cumulative >= goal)
-                return logit;
+                return logits[id];
         }
-        return members.Count > 0 ? members[^1].Logit : max;
-
-        static int Bin(float offset) => -offset < HistogramSpan ? (int)(-offset * scale) : HistogramBins;
+        return remaining.Length > 0 ? logits[remaining[^1]] : max - HistogramSpan;
     }
 
     /// <summary>The sum of <paramref name="weights"/> over the tokens whose logit is at least <paramref name="cut"/>.</summary>

@@ -100,6 +100,9 @@ public sealed class BatchScheduler : IAsyncDisposable
 
     internal Action<int>? SampleFault { set => _sampler.Fault = value; }
 
+    /// <summary>Requests submitted and not yet admitted, counted as they arrive (unlike the snapshot, which the loop publishes).</summary>
+    internal int Waiting => _queue.Waiting;
+
     public LLamaToken[] Tokenize(RenderedPrompt prompt) => _tokenizer.Tokenize(prompt);
 
     /// <summary>
@@ -236,6 +239,7 @@ public sealed class BatchScheduler : IAsyncDisposable
     /// <summary>One turn of the loop: take new requests, drop the ones that left, admit what fits, run one step. False when the loop is done.</summary>
     private bool Iterate()
     {
+        var started = Stopwatch.GetTimestamp();
         _wake.Reset();
         _queue.TakeIncoming();
         _queue.Expire(_stopping);
@@ -250,15 +254,19 @@ public sealed class BatchScheduler : IAsyncDisposable
             return true;
         }
         LoopFault?.Invoke(_steps);
-        Step();
+        var (decode, sampled) = Step();
+        // Everything the loop thread did this turn but the native decode: the server's own cost per step.
+        var total = Stopwatch.GetElapsedTime(started);
+        _timings.Record(new StepTiming((total - decode).TotalMicroseconds, decode.TotalMicroseconds, sampled));
         return true;
     }
 
     private void ReapCancelled()
     {
         var drainOver = _stopping && Stopwatch.GetTimestamp() > Interlocked.Read(ref _drainDeadline);
-        foreach (var request in _active.ToList())
+        for (var i = _active.Count - 1; i >= 0; i--)
         {
+            var request = _active[i];
             var left = request.Cancellation.IsCancellationRequested;
             if (!left && !drainOver)
                 continue;
@@ -323,15 +331,15 @@ public sealed class BatchScheduler : IAsyncDisposable
         }
     }
 
-    /// <summary>One decode step: plan the batch, decode, start the replies whose prompt completed, sample, advance.</summary>
-    private void Step()
+    /// <summary>One decode step: plan the batch, decode, start the replies whose prompt completed, sample, advance. Returns the decode's time and the sequences sampled.</summary>
+    private (TimeSpan Decode, int Sampled) Step()
     {
-        var started = Stopwatch.GetTimestamp();
         _plan.Build(_active, _batchSize, _options.PrefillChunk);
         var decodeStarted = Stopwatch.GetTimestamp();
-        if (!Decode())
-            return;
-        var decoded = Stopwatch.GetTimestamp();
+        var decoded = Decode();
+        var decode = Stopwatch.GetElapsedTime(decodeStarted);
+        if (!decoded)
+            return (decode, 0);
         _steps++;
 
         foreach (var request in _plan.PrefillDone)
@@ -350,14 +358,12 @@ public sealed class BatchScheduler : IAsyncDisposable
                 Advance(request, sequence, picks[i].Token, picks[i].Logprob);
             }
         }
-        foreach (var request in _active.Where(r => r.IsFinished).ToList())
-            Complete(request);
-
-        var now = Stopwatch.GetTimestamp();
-        _timings.Record(new StepTiming(
-            Stopwatch.GetElapsedTime(started, decodeStarted).TotalMicroseconds + Stopwatch.GetElapsedTime(decoded, now).TotalMicroseconds,
-            Stopwatch.GetElapsedTime(decodeStarted, decoded).TotalMicroseconds,
-            picks.Length));
+        for (var i = _active.Count - 1; i >= 0; i--)
+        {
+            if (_active[i].IsFinished)
+                Complete(_active[i]);
+        }
+        return (decode, picks.Length);
     }
 
     /// <summary>A prompt is in the KV cache: fork it for every further choice and start each reply.</summary>

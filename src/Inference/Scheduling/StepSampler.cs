@@ -10,8 +10,11 @@ namespace HiPO.Inference.Scheduling;
 /// </summary>
 internal sealed class StepSampler(LLamaWeights weights)
 {
-    /// <summary>Below this many sequences the work is not worth a hand-off to the thread pool.</summary>
-    private const int ParallelFrom = 2;
+    /// <summary>
+    /// Below this many sequences, or on a machine with few cores (where llama.cpp's own threads take them all), the
+    /// work is not worth a hand-off to the thread pool.
+    /// </summary>
+    private static readonly int ParallelFrom = Environment.ProcessorCount >= 4 ? 4 : int.MaxValue;
 
     private readonly SafeLlamaModelHandle.Vocabulary _vocab = weights.NativeHandle.Vocab;
     private IntPtr[] _rows = [];

@@ -40,25 +40,37 @@ public sealed class LoopSupervisionTests
     [Fact]
     public async Task A_failed_decode_fails_the_sequences_of_its_step_while_a_prompt_it_did_not_touch_completes()
     {
-        // One stream generates while a 50,000-token prompt fills every step's batch for over a thousand steps: a third request
+        // One stream generates while a 40,000-token prompt fills every step's batch for over a thousand steps: a third request
         // admitted meanwhile has nothing in the step that fails, so it must come through.
         await using var server = await RunningServer.StartAsync(TestModels.PathOf(ScriptedModels.Endless),
             "--Inference:MaxParallel=3", "--Model:BatchSize=32", "--Inference:PrefillChunk=32", "--Model:ContextSize=65536");
-        var fault = new OneShot();
-        server.Engine.Scheduler.DecodeFault = _ => server.Snapshot.RunningRequests == 3 && fault.Fire() ? DecodeResult.DecodeFailed : null;
+        var fault = new OneShot { Armed = true };
+        using var hold = new ManualResetEventSlim(false);
+        var held = 0;
+        var scheduler = server.Engine.Scheduler;
+        scheduler.DecodeFault = _ =>
+        {
+            // Hold the loop (as a slow step would) right after the long prompt was admitted, until the third request is queued.
+            if (server.Snapshot.RunningRequests == 2 && Interlocked.Exchange(ref held, 1) == 0)
+                hold.Wait(TimeSpan.FromSeconds(60));
+            return server.Snapshot.RunningRequests == 3 && fault.Fire() ? DecodeResult.DecodeFailed : null;
+        };
 
         var generating = Sse.ReadChunksAsync(await Sse.PostStreamAsync(server.Http, Ask("one", new { max_tokens = 8000 })));
         await server.WaitForAsync(s => s.RunningSequences == 1);
-        var prefilling = Sse.ReadChunksAsync(await Sse.PostStreamAsync(server.Http, Ask(string.Concat(Enumerable.Repeat("word ", 10_000)), new { max_tokens = 4 })));
-        fault.Armed = true;
-        var untouched = Sse.ReadChunksAsync(await Sse.PostStreamAsync(server.Http, Ask("three", new { max_tokens = 12 })));
+        var prefilling = Sse.ReadChunksAsync(await Sse.PostStreamAsync(server.Http, Ask(string.Concat(Enumerable.Repeat("word ", 8_000)), new { max_tokens = 8000 })));
+        // Its response headers come only once it is admitted, after the hold.
+        var untouched = Task.Run(async () => await Sse.ReadChunksAsync(await Sse.PostStreamAsync(server.Http, Ask("three", new { max_tokens = 12 }))));
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (scheduler.Waiting == 0 && DateTime.UtcNow < deadline)
+            await Task.Delay(5);
+        hold.Set();
 
         foreach (var failed in await Task.WhenAll(generating, prefilling))
         {
             var error = Assert.Single(Errors(failed));
             Assert.Equal("engine_error", (string?)error["error"]!["code"]);
         }
-        Assert.Contains("This reply never ends.", Content(await generating));
         var survivor = await untouched;
         Assert.Empty(Errors(survivor));
         Assert.Contains("This reply never ends.\nThis reply", Content(survivor));
