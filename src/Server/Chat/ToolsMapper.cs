@@ -17,6 +17,9 @@ public sealed record ToolPlan(IReadOnlyList<string> Definitions, string? Grammar
 /// <summary>Validates OpenAI function tools and maps them to Qwen-style tool use (see the README for the format).</summary>
 public static partial class ToolsMapper
 {
+    /// <summary>OpenAI's limit on the functions of one request.</summary>
+    public const int MaxTools = 128;
+
     public static ToolPlan Map(JsonElement? tools, JsonElement? toolChoice, bool? parallel)
     {
         var functions = Functions(tools);
@@ -82,7 +85,10 @@ public static partial class ToolsMapper
             return [];
         if (tools.Value.ValueKind != JsonValueKind.Array)
             throw ApiException.Invalid("tools must be an array of function tools.", "tools", "invalid_type");
+        if (tools.Value.GetArrayLength() > MaxTools)
+            throw ApiException.Invalid($"tools may hold at most {MaxTools} functions, got {tools.Value.GetArrayLength()}.", "tools", "array_above_max_length");
         var functions = new List<Function>();
+        var schemas = new JsonSchemaShape.Budget();
         var index = 0;
         foreach (var tool in tools.Value.EnumerateArray())
         {
@@ -109,7 +115,7 @@ public static partial class ToolsMapper
                 if (p.ValueKind != JsonValueKind.Object)
                     throw ApiException.Invalid($"{at}.function.parameters must be a JSON schema object.", $"{at}.function.parameters", "invalid_type");
                 parameters = p;
-                JsonSchemaShape.Check(p, $"{at}.function.parameters");
+                JsonSchemaShape.Check(p, $"{at}.function.parameters", schemas);
                 try
                 {
                     JsonSchemaGrammar.FromSchema(p);

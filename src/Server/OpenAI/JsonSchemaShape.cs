@@ -13,6 +13,15 @@ public static class JsonSchemaShape
     /// <summary>llama.cpp refuses a grammar repetition of 2000 or more, so no length or item count above this can be enforced.</summary>
     public const int MaxCount = 1999;
 
+    /// <summary>
+    /// Most properties in one object schema, and in a whole schema. The grammar for N optional properties grows with N²,
+    /// and llama.cpp's time to build and apply it faster still (3000 optional properties took minutes and gigabytes), so
+    /// one small request could otherwise stall the server; these bounds keep any schema's grammar cheap.
+    /// </summary>
+    public const int MaxObjectProperties = 256;
+
+    public const int MaxSchemaProperties = 1000;
+
     private enum Shape { Schema, SchemaList, SchemaMap, SchemaOrList, Count, Number, NumberOrBoolean, PositiveNumber, Text, Boolean, List, TextList, TextListMap, Any }
 
     private static readonly Dictionary<string, Shape> Keywords = new()
@@ -75,7 +84,16 @@ public static class JsonSchemaShape
     };
 
     /// <summary>Throws a 400 whose param is <paramref name="param"/> plus the path of the first keyword of the wrong shape.</summary>
-    public static void Check(JsonElement schema, string param)
+    public static void Check(JsonElement schema, string param) => Check(schema, param, new Budget());
+
+    /// <summary>Properties counted so far; one budget shared by several schemas (a request's tools) bounds them together.</summary>
+    public sealed class Budget
+    {
+        public int Properties { get; set; }
+    }
+
+    /// <inheritdoc cref="Check(JsonElement, string)"/>
+    public static void Check(JsonElement schema, string param, Budget budget)
     {
         if (schema.ValueKind is JsonValueKind.True or JsonValueKind.False)
             return;
@@ -88,7 +106,16 @@ public static class JsonSchemaShape
             if (keyword.Name == "type")
                 CheckType(value, at);
             else if (Keywords.TryGetValue(keyword.Name, out var shape))
-                CheckValue(value, shape, at);
+                CheckValue(value, shape, at, budget);
+        }
+        if (schema.TryGetProperty("properties", out var properties))
+        {
+            var count = properties.EnumerateObject().Count();
+            if (count > MaxObjectProperties)
+                throw ApiException.Invalid($"{param}.properties has {count} properties; this server supports up to {MaxObjectProperties} per object.", $"{param}.properties", "unsupported_schema");
+            budget.Properties += count;
+            if (budget.Properties > MaxSchemaProperties)
+                throw ApiException.Invalid($"The schemas of this request have more than {MaxSchemaProperties} properties in all; this server supports up to {MaxSchemaProperties}.", $"{param}.properties", "unsupported_schema");
         }
         CheckOrder(schema, "minItems", "maxItems", param);
         CheckOrder(schema, "minLength", "maxLength", param);
@@ -110,12 +137,12 @@ public static class JsonSchemaShape
         }
     }
 
-    private static void CheckValue(JsonElement value, Shape shape, string at)
+    private static void CheckValue(JsonElement value, Shape shape, string at, Budget budget)
     {
         switch (shape)
         {
             case Shape.Schema:
-                Check(value, at);
+                Check(value, at, budget);
                 break;
             case Shape.SchemaOrList when value.ValueKind == JsonValueKind.Array:
             case Shape.SchemaList:
@@ -123,22 +150,22 @@ public static class JsonSchemaShape
                     throw Wrong(at, "a non-empty list of schemas");
                 var index = 0;
                 foreach (var item in value.EnumerateArray())
-                    Check(item, $"{at}[{index++}]");
+                    Check(item, $"{at}[{index++}]", budget);
                 break;
             case Shape.SchemaOrList:
-                Check(value, at);
+                Check(value, at, budget);
                 break;
             case Shape.SchemaMap:
                 if (value.ValueKind != JsonValueKind.Object)
                     throw Wrong(at, "an object of named schemas");
                 foreach (var member in value.EnumerateObject())
-                    Check(member.Value, $"{at}.{member.Name}");
+                    Check(member.Value, $"{at}.{member.Name}", budget);
                 break;
             case Shape.TextListMap:
                 if (value.ValueKind != JsonValueKind.Object)
                     throw Wrong(at, "an object of lists of property names");
                 foreach (var member in value.EnumerateObject())
-                    CheckValue(member.Value, Shape.TextList, $"{at}.{member.Name}");
+                    CheckValue(member.Value, Shape.TextList, $"{at}.{member.Name}", budget);
                 break;
             case Shape.TextList:
                 if (value.ValueKind != JsonValueKind.Array)

@@ -88,6 +88,44 @@ public sealed class StrictRequestTests : IAsyncLifetime
         Assert.Equal(System.Net.HttpStatusCode.OK, (await _server.Http.GetAsync("/health/ready")).StatusCode);
     }
 
+    [Theory]
+    [InlineData(1, 257, Schema + ".properties")]
+    [InlineData(5, 250, Schema + ".properties.o4.properties")]
+    [InlineData(-5, 250, "tools[4].function.parameters.properties")]
+    public async Task A_schema_too_large_for_a_cheap_grammar_is_refused(int objects, int propertiesEach, string param)
+    {
+        // Thousands of optional properties once took the grammar engine minutes and gigabytes for one small request.
+        static string Properties(int count) => "{" + string.Join(",", Enumerable.Range(0, count).Select(i => $"\"p{i}\":{{\"type\":\"integer\"}}")) + "}";
+        static string Object(string properties) => """{"type":"object","properties":""" + properties + "}";
+        var schema = objects <= 1
+            ? Object(Properties(propertiesEach))
+            : Object("{" + string.Join(",", Enumerable.Range(0, objects).Select(o => $"\"o{o}\":" + Object(Properties(propertiesEach)))) + "}");
+        // A negative count puts that many tools in the request instead, whose schemas share the budget.
+        var body = objects > 0 ? WithSchema(schema) : """{"messages":[{"role":"user","content":"hi"}],"tools":[""" +
+            string.Join(",", Enumerable.Range(0, -objects).Select(t => """{"type":"function","function":{"name":"f""" + t + "\",\"parameters\":" + Object(Properties(propertiesEach)) + "}}")) + "]}";
+        var response = await _server.Http.PostAsync("/v1/chat/completions", new StringContent(body, Encoding.UTF8, "application/json"));
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.True(400 == (int)response.StatusCode, text);
+        var error = ErrorBody.Parse(text);
+        Assert.Equal(param, (string?)error["param"]);
+        Assert.Equal("unsupported_schema", (string?)error["code"]);
+    }
+
+    [Fact]
+    public async Task More_than_128_tools_are_refused()
+    {
+        var tools = string.Join(",", Enumerable.Range(0, 129).Select(i => """{"type":"function","function":{"name":"f""" + i + "\"}}"));
+        var body = """{"messages":[{"role":"user","content":"hi"}],"tools":[""" + tools + "]}";
+        var response = await _server.Http.PostAsync("/v1/chat/completions", new StringContent(body, Encoding.UTF8, "application/json"));
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.True(400 == (int)response.StatusCode, text);
+        var error = ErrorBody.Parse(text);
+        Assert.Equal("tools", (string?)error["param"]);
+        Assert.Equal("array_above_max_length", (string?)error["code"]);
+    }
+
     [Fact]
     public async Task A_well_formed_tool_history_is_accepted()
     {
