@@ -22,11 +22,11 @@ public static class JsonSchemaShape
 
     public const int MaxSchemaProperties = 1000;
 
-    private enum Shape { Schema, SchemaList, SchemaMap, SchemaOrList, Count, Number, NumberOrBoolean, PositiveNumber, Text, Boolean, List, TextList, TextListMap, Any }
+    private enum Shape { Schema, SchemaList, SchemaMap, SchemaOrList, Count, Number, NumberOrBoolean, PositiveNumber, Text, Boolean, List, TextList, TextListMap }
 
+    /// <summary>Each keyword's shape; <c>type</c> (a name or a list of names) is checked on its own, and unknown keywords are the compiler's to judge.</summary>
     private static readonly Dictionary<string, Shape> Keywords = new()
     {
-        ["type"] = Shape.Any, // a string or a list of strings: checked on its own below
         ["properties"] = Shape.SchemaMap,
         ["patternProperties"] = Shape.SchemaMap,
         ["$defs"] = Shape.SchemaMap,
