@@ -23,6 +23,11 @@ public static class ConvertCommand
     public static async Task<int> RunAsync(string[] args, HubOptions options, ILoggerFactory loggers, CancellationToken ct)
     {
         var error = Console.Error;
+        if (args.Any(a => a is "--help" or "-h" or "-?"))
+        {
+            await Console.Out.WriteLineAsync(Usage);
+            return 0;
+        }
         var logger = loggers.CreateLogger(typeof(ConvertCommand).FullName!);
         try
         {

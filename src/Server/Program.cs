@@ -10,6 +10,11 @@ using HiPO.Server.Tokens;
 
 if (args is [ConvertCommand.Verb, .. var convertArgs])
     return await HipoServer.ConvertAsync(convertArgs);
+if (CommandLine.WantsHelp(args))
+{
+    Console.Out.WriteLine(CommandLine.Usage);
+    return 0;
+}
 
 try
 {

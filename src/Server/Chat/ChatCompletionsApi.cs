@@ -51,6 +51,7 @@ public static class ChatCompletionsApi
             return;
         }
 
+        var charge = new TokenCharge(tokenLimiter, context, stream);
         var response = new ResponseContext(
             "chatcmpl-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)),
             DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
@@ -59,7 +60,7 @@ public static class ChatCompletionsApi
             wire,
             new CompletionTelemetry(metrics, logger, telemetryOptions),
             telemetryOptions.ResponseTimings,
-            tokens => tokenLimiter.Charge(context, tokens));
+            charge);
         try
         {
             if (plan.Stream)
@@ -71,10 +72,15 @@ public static class ChatCompletionsApi
         {
             // The client left; the scheduler drops its sequences at the next step.
         }
+        finally
+        {
+            // Every token generated is charged, also when the client left mid-stream.
+            await charge.SettleAsync();
+        }
     }
 
     /// <summary>What every chunk or response of one request shares.</summary>
-    private sealed record ResponseContext(string Id, long Created, string Model, ChatPlan Plan, WireFormat Wire, CompletionTelemetry Telemetry, bool Timings, Action<int> Charge)
+    private sealed record ResponseContext(string Id, long Created, string Model, ChatPlan Plan, WireFormat Wire, CompletionTelemetry Telemetry, bool Timings, TokenCharge Charge)
     {
         public ChoiceAccumulator[] Choices { get; } = [.. Enumerable.Range(0, Plan.Generation.Choices).Select(i => new ChoiceAccumulator(i, Plan))];
         public List<ChoiceFinished> Finished { get; } = [];
@@ -83,6 +89,7 @@ public static class ChatCompletionsApi
         /// <summary>Accumulates an update; returns the deltas it adds to its choice's stream.</summary>
         public IReadOnlyList<ChatDelta> Track(GenerationUpdate update)
         {
+            Charge.Observe(update);
             switch (update)
             {
                 case ReplyUpdate reply:
@@ -94,7 +101,6 @@ public static class ChatCompletionsApi
                     return Choices[finished.Choice].Finish(finished);
                 case GenerationCompleted completed:
                     Usage = completed.Usage;
-                    Charge(completed.Usage.PromptTokens + completed.Usage.CompletionTokens);
                     Telemetry.Completed(Id, Model, Plan.ThinkModeSource, completed.Usage, [.. Finished.OrderBy(f => f.Choice)],
                         Plan.Generation.Prompt.Text, Choices[0].Content);
                     break;

@@ -101,6 +101,10 @@ public sealed class ChatRequestMapper(HipoEngine engine, ModelOptions model, Inf
                     $"Invalid value: '{other}'. Supported values are: 'system', 'developer', 'user', 'assistant' and 'tool'.", $"messages[{i}].role"),
             };
             var content = ContentText(message.Content, $"messages[{i}].content", allowNull: role == ChatRole.Assistant);
+            if (role != ChatRole.Assistant && message.ToolCalls is { ValueKind: not JsonValueKind.Null })
+                throw ApiException.Invalid($"messages[{i}].tool_calls is only allowed on assistant messages.", $"messages[{i}].tool_calls");
+            if (role == ChatRole.Tool && string.IsNullOrEmpty(message.ToolCallId))
+                throw ApiException.Invalid($"Missing required parameter: 'messages[{i}].tool_call_id'.", $"messages[{i}].tool_call_id", "missing_required_parameter");
             var calls = role == ChatRole.Assistant ? ToolsMapper.HistoryCalls(message.ToolCalls, $"messages[{i}].tool_calls") : [];
             turns.Add(new ChatTurn(role, content) { ToolCalls = calls });
         }
@@ -149,8 +153,12 @@ public sealed class ChatRequestMapper(HipoEngine engine, ModelOptions model, Inf
     {
         if (format is null || format.Value.ValueKind == JsonValueKind.Null)
             return null;
-        if (format.Value.ValueKind != JsonValueKind.Object || !format.Value.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String)
+        if (format.Value.ValueKind != JsonValueKind.Object)
             throw ApiException.Invalid("response_format must be an object with a 'type'.", "response_format", "invalid_type");
+        if (!format.Value.TryGetProperty("type", out var type) || type.ValueKind == JsonValueKind.Null)
+            throw ApiException.Invalid("Missing required parameter: 'response_format.type'.", "response_format.type", "missing_required_parameter");
+        if (type.ValueKind != JsonValueKind.String)
+            throw ApiException.Invalid("Invalid type for 'response_format.type': expected a string.", "response_format.type", "invalid_type");
         switch (type.GetString())
         {
             case "text":
@@ -158,10 +166,9 @@ public sealed class ChatRequestMapper(HipoEngine engine, ModelOptions model, Inf
             case "json_object":
                 return JsonSchemaGrammar.AnyObject();
             case "json_schema":
+                var schema = JsonSchemaSpec(format.Value);
                 const string param = "response_format.json_schema.schema";
-                if (!format.Value.TryGetProperty("json_schema", out var spec) || spec.ValueKind != JsonValueKind.Object ||
-                    !spec.TryGetProperty("schema", out var schema) || schema.ValueKind != JsonValueKind.Object)
-                    throw ApiException.Invalid("response_format json_schema needs json_schema.schema, a JSON schema object.", param, "missing_required_parameter");
+                JsonSchemaShape.Check(schema, param);
                 try
                 {
                     return JsonSchemaGrammar.FromSchema(schema);
@@ -173,5 +180,30 @@ public sealed class ChatRequestMapper(HipoEngine engine, ModelOptions model, Inf
             case var other:
                 throw ApiException.Invalid($"Invalid response_format type '{other}'. Supported values are: 'text', 'json_object' and 'json_schema'.", "response_format.type");
         }
+    }
+
+    /// <summary>The schema of a <c>json_schema</c> response format, after checking the fields around it as OpenAI does.</summary>
+    private static JsonElement JsonSchemaSpec(JsonElement format)
+    {
+        const string at = "response_format.json_schema";
+        if (!format.TryGetProperty("json_schema", out var spec) || spec.ValueKind == JsonValueKind.Null)
+            throw ApiException.Invalid($"Missing required parameter: '{at}'.", at, "missing_required_parameter");
+        if (spec.ValueKind != JsonValueKind.Object)
+            throw ApiException.Invalid($"Invalid type for '{at}': expected an object.", at, "invalid_type");
+        if (!spec.TryGetProperty("name", out var name) || name.ValueKind == JsonValueKind.Null)
+            throw ApiException.Invalid($"Missing required parameter: '{at}.name'.", $"{at}.name", "missing_required_parameter");
+        if (name.ValueKind != JsonValueKind.String)
+            throw ApiException.Invalid($"Invalid type for '{at}.name': expected a string.", $"{at}.name", "invalid_type");
+        if (!ToolsMapper.IsValidName(name.GetString()!))
+            throw ApiException.Invalid($"{at}.name must be 1 to 64 letters, digits, underscores or dashes.", $"{at}.name");
+        if (spec.TryGetProperty("description", out var description) && description.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
+            throw ApiException.Invalid($"Invalid type for '{at}.description': expected a string.", $"{at}.description", "invalid_type");
+        if (spec.TryGetProperty("strict", out var strict) && strict.ValueKind is not (JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null))
+            throw ApiException.Invalid($"Invalid type for '{at}.strict': expected a boolean.", $"{at}.strict", "invalid_type");
+        if (!spec.TryGetProperty("schema", out var schema) || schema.ValueKind == JsonValueKind.Null)
+            throw ApiException.Invalid($"Missing required parameter: '{at}.schema'.", $"{at}.schema", "missing_required_parameter");
+        if (schema.ValueKind != JsonValueKind.Object)
+            throw ApiException.Invalid($"Invalid type for '{at}.schema': expected a JSON schema object.", $"{at}.schema", "invalid_type");
+        return schema;
     }
 }

@@ -17,6 +17,9 @@ public sealed record ToolPlan(IReadOnlyList<string> Definitions, string? Grammar
 /// <summary>Validates OpenAI function tools and maps them to Qwen-style tool use (see the README for the format).</summary>
 public static partial class ToolsMapper
 {
+    /// <summary>OpenAI's limit on the functions of one request.</summary>
+    public const int MaxTools = 128;
+
     public static ToolPlan Map(JsonElement? tools, JsonElement? toolChoice, bool? parallel)
     {
         var functions = Functions(tools);
@@ -49,10 +52,17 @@ public static partial class ToolsMapper
         foreach (var call in toolCalls.Value.EnumerateArray())
         {
             var at = $"{param}[{index++}]";
-            if (call.ValueKind != JsonValueKind.Object || !call.TryGetProperty("function", out var function) || function.ValueKind != JsonValueKind.Object ||
-                !function.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String)
-                throw ApiException.Invalid($"{at} must be a function call with function.name.", at, "invalid_type");
-            var arguments = function.TryGetProperty("arguments", out var a) && a.ValueKind == JsonValueKind.String ? a.GetString()! : "{}";
+            if (call.ValueKind != JsonValueKind.Object)
+                throw ApiException.Invalid($"{at} must be a tool call object.", at, "invalid_type");
+            OptionalString(call, "id", at);
+            if (OptionalString(call, "type", at) is { } type && type != "function")
+                throw ApiException.Invalid($"{at}.type must be 'function', got '{type}'.", $"{at}.type");
+            if (!call.TryGetProperty("function", out var function) || function.ValueKind == JsonValueKind.Null)
+                throw ApiException.Invalid($"Missing required parameter: '{at}.function'.", $"{at}.function", "missing_required_parameter");
+            if (function.ValueKind != JsonValueKind.Object)
+                throw ApiException.Invalid($"{at}.function must be an object.", $"{at}.function", "invalid_type");
+            RequiredString(function, "name", $"{at}.function");
+            var arguments = RequiredString(function, "arguments", $"{at}.function");
             JsonElement parsed;
             try
             {
@@ -62,7 +72,7 @@ public static partial class ToolsMapper
             {
                 throw ApiException.Invalid($"{at}.function.arguments must be a JSON object text.", $"{at}.function.arguments");
             }
-            calls.Add(JsonSerializer.Serialize(new Dictionary<string, JsonElement> { ["name"] = name, ["arguments"] = parsed }));
+            calls.Add(JsonSerializer.Serialize(new Dictionary<string, JsonElement> { ["name"] = function.GetProperty("name"), ["arguments"] = parsed }));
         }
         return calls;
     }
@@ -75,17 +85,27 @@ public static partial class ToolsMapper
             return [];
         if (tools.Value.ValueKind != JsonValueKind.Array)
             throw ApiException.Invalid("tools must be an array of function tools.", "tools", "invalid_type");
+        if (tools.Value.GetArrayLength() > MaxTools)
+            throw ApiException.Invalid($"tools may hold at most {MaxTools} functions, got {tools.Value.GetArrayLength()}.", "tools", "array_above_max_length");
         var functions = new List<Function>();
+        var schemas = new JsonSchemaShape.Budget();
         var index = 0;
         foreach (var tool in tools.Value.EnumerateArray())
         {
             var at = $"tools[{index++}]";
-            if (tool.ValueKind != JsonValueKind.Object || !tool.TryGetProperty("type", out var type) || type.GetString() != "function")
+            if (tool.ValueKind != JsonValueKind.Object)
+                throw ApiException.Invalid($"{at} must be a tool object.", at, "invalid_type");
+            if (RequiredString(tool, "type", at) != "function")
                 throw ApiException.Invalid($"{at}.type must be 'function', the only tool type this server supports.", $"{at}.type");
-            if (!tool.TryGetProperty("function", out var function) || function.ValueKind != JsonValueKind.Object)
+            if (!tool.TryGetProperty("function", out var function) || function.ValueKind == JsonValueKind.Null)
                 throw ApiException.Invalid($"Missing required parameter: '{at}.function'.", $"{at}.function", "missing_required_parameter");
-            var name = function.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString()! : "";
-            if (!FunctionName().IsMatch(name))
+            if (function.ValueKind != JsonValueKind.Object)
+                throw ApiException.Invalid($"{at}.function must be an object.", $"{at}.function", "invalid_type");
+            var name = RequiredString(function, "name", $"{at}.function");
+            OptionalString(function, "description", $"{at}.function");
+            if (function.TryGetProperty("strict", out var strict) && strict.ValueKind is not (JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null))
+                throw ApiException.Invalid($"Invalid type for '{at}.function.strict': expected a boolean.", $"{at}.function.strict", "invalid_type");
+            if (!IsValidName(name))
                 throw ApiException.Invalid($"{at}.function.name must be 1 to 64 letters, digits, underscores or dashes.", $"{at}.function.name");
             if (functions.Any(f => f.Name == name))
                 throw ApiException.Invalid($"Duplicate function name '{name}' in tools.", $"{at}.function.name");
@@ -95,6 +115,7 @@ public static partial class ToolsMapper
                 if (p.ValueKind != JsonValueKind.Object)
                     throw ApiException.Invalid($"{at}.function.parameters must be a JSON schema object.", $"{at}.function.parameters", "invalid_type");
                 parameters = p;
+                JsonSchemaShape.Check(p, $"{at}.function.parameters", schemas);
                 try
                 {
                     JsonSchemaGrammar.FromSchema(p);
@@ -115,13 +136,36 @@ public static partial class ToolsMapper
             return choice.GetString() is "none" or "auto" or "required"
                 ? choice.GetString()!
                 : throw ApiException.Invalid($"Invalid tool_choice '{choice.GetString()}'. Supported values are: 'none', 'auto', 'required' or a named function.", "tool_choice");
-        if (choice.ValueKind == JsonValueKind.Object && choice.TryGetProperty("function", out var function) &&
-            function.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String)
-            return functions.Any(f => f.Name == name.GetString())
-                ? name.GetString()!
-                : throw ApiException.Invalid($"tool_choice names function '{name.GetString()}', which is not in tools.", "tool_choice.function.name");
-        throw ApiException.Invalid("tool_choice must be 'none', 'auto', 'required' or {\"type\":\"function\",\"function\":{\"name\":...}}.", "tool_choice", "invalid_type");
+        if (choice.ValueKind != JsonValueKind.Object)
+            throw ApiException.Invalid("tool_choice must be 'none', 'auto', 'required' or {\"type\":\"function\",\"function\":{\"name\":...}}.", "tool_choice", "invalid_type");
+        if (RequiredString(choice, "type", "tool_choice") != "function")
+            throw ApiException.Invalid("tool_choice.type must be 'function'.", "tool_choice.type");
+        if (!choice.TryGetProperty("function", out var function) || function.ValueKind == JsonValueKind.Null)
+            throw ApiException.Invalid("Missing required parameter: 'tool_choice.function'.", "tool_choice.function", "missing_required_parameter");
+        if (function.ValueKind != JsonValueKind.Object)
+            throw ApiException.Invalid("tool_choice.function must be an object.", "tool_choice.function", "invalid_type");
+        var name = RequiredString(function, "name", "tool_choice.function");
+        return functions.Any(f => f.Name == name)
+            ? name
+            : throw ApiException.Invalid($"tool_choice names function '{name}', which is not in tools.", "tool_choice.function.name");
     }
+
+    /// <summary>A string member that must be there: a 400 naming <c>at.name</c> when it is missing or not a string.</summary>
+    private static string RequiredString(JsonElement parent, string name, string at) =>
+        OptionalString(parent, name, at) ?? throw ApiException.Invalid($"Missing required parameter: '{at}.{name}'.", $"{at}.{name}", "missing_required_parameter");
+
+    /// <summary>A string member that may be absent or null, but is refused when it has another type.</summary>
+    private static string? OptionalString(JsonElement parent, string name, string at)
+    {
+        if (!parent.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+            return null;
+        return value.ValueKind == JsonValueKind.String
+            ? value.GetString()!
+            : throw ApiException.Invalid($"Invalid type for '{at}.{name}': expected a string.", $"{at}.{name}", "invalid_type");
+    }
+
+    /// <summary>OpenAI's rule for function and response-format names: 1 to 64 letters, digits, underscores or dashes.</summary>
+    public static bool IsValidName(string name) => FunctionName().IsMatch(name);
 
     [GeneratedRegex("^[a-zA-Z0-9_-]{1,64}$")]
     private static partial Regex FunctionName();

@@ -53,6 +53,7 @@ public static class CompletionsApi
             return;
         }
 
+        var charge = new TokenCharge(tokenLimiter, context, stream);
         var response = new ResponseContext(
             "cmpl-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)),
             DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
@@ -60,7 +61,7 @@ public static class CompletionsApi
             plan,
             new CompletionTelemetry(metrics, logger, telemetryOptions),
             telemetryOptions.ResponseTimings,
-            tokens => tokenLimiter.Charge(context, tokens));
+            charge);
         try
         {
             if (plan.Stream)
@@ -72,10 +73,15 @@ public static class CompletionsApi
         {
             // The client left; the scheduler drops its sequences at the next step.
         }
+        finally
+        {
+            // Every token generated is charged, also when the client left mid-stream.
+            await charge.SettleAsync();
+        }
     }
 
     /// <summary>What every chunk or response of one request shares.</summary>
-    private sealed record ResponseContext(string Id, long Created, string Model, CompletionPlan Plan, CompletionTelemetry Telemetry, bool Timings, Action<int> Charge)
+    private sealed record ResponseContext(string Id, long Created, string Model, CompletionPlan Plan, CompletionTelemetry Telemetry, bool Timings, TokenCharge Charge)
     {
         public TextChoiceAccumulator[] Choices { get; } = [.. Enumerable.Range(0, Plan.Generation.Choices).Select(i => new TextChoiceAccumulator(i, Plan.Echo))];
         public List<ChoiceFinished> Finished { get; } = [];
@@ -83,6 +89,7 @@ public static class CompletionsApi
         /// <summary>Accumulates an update; returns the piece of text it added (with its log-probabilities), or the usage once the request completed.</summary>
         public (TextChoice? Piece, GenerationUsage? Usage) Track(GenerationUpdate update)
         {
+            Charge.Observe(update);
             switch (update)
             {
                 // A raw completion is all answer: the reply parser never runs, so no other kind of text arrives.
@@ -96,7 +103,6 @@ public static class CompletionsApi
                     Finished.Add(finished);
                     break;
                 case GenerationCompleted completed:
-                    Charge(completed.Usage.PromptTokens + completed.Usage.CompletionTokens);
                     // No think-mode decision is recorded: a raw completion has none.
                     Telemetry.Completed(Id, Model, "raw", completed.Usage, [], Plan.Generation.Prompt.Text, Choices[0].Text);
                     return (null, completed.Usage);

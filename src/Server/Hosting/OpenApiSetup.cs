@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using HiPO.Server.OpenAI;
 using Microsoft.OpenApi;
 using Scalar.AspNetCore;
@@ -17,6 +18,8 @@ public static class OpenApiSetup
         builder.Services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            // The request types are read strictly (a number sent as a string is a 400), so the document must not offer strings.
+            json.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
             json.SerializerOptions.TypeInfoResolverChain.Insert(0, OpenAiJsonContext.Default);
         });
         builder.Services.AddOpenApi(options =>

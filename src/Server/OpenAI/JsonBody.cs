@@ -13,7 +13,9 @@ public static class JsonBody
             throw new ApiException(StatusCodes.Status415UnsupportedMediaType, $"Content-Type must be application/json, not '{contentType}'.", "invalid_request_error", null, "unsupported_media_type");
         try
         {
-            return await JsonSerializer.DeserializeAsync(request.Body, type, cancellation).ConfigureAwait(false)
+            var body = await ReadBytesAsync(request, cancellation).ConfigureAwait(false);
+            CheckStrings(body);
+            return JsonSerializer.Deserialize(body, type)
                 ?? throw ApiException.Invalid("The request body must be a JSON object, not null.", null, "invalid_json");
         }
         catch (JsonException e)
@@ -31,6 +33,41 @@ public static class JsonBody
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             throw new ApiException(StatusCodes.Status413PayloadTooLarge, "The request body is too large.", "invalid_request_error", null, "request_too_large");
+        }
+    }
+
+    private static async Task<byte[]> ReadBytesAsync(HttpRequest request, CancellationToken cancellation)
+    {
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer, cancellation).ConfigureAwait(false);
+        return buffer.ToArray();
+    }
+
+    /// <summary>
+    /// Decodes every string and property name once, up front: fields kept as <see cref="JsonElement"/> are otherwise decoded
+    /// only when a mapper reads them, so invalid UTF-8 or an unpaired surrogate escape (<c>"\ud800"</c>) deep inside one would
+    /// surface as an unexpected exception there. Malformed JSON is left to the deserializer, whose error names the field.
+    /// </summary>
+    private static void CheckStrings(byte[] body)
+    {
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
+        try
+        {
+            while (reader.Read())
+                if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName)
+                    reader.GetString();
+        }
+        catch (JsonException)
+        {
+            // Malformed JSON: the deserializer reports it below, with the path of the field.
+        }
+        catch (InvalidOperationException e) when (e.InnerException is DecoderFallbackException)
+        {
+            throw ApiException.Invalid("The request body is not valid UTF-8.", null, "invalid_encoding");
+        }
+        catch (InvalidOperationException)
+        {
+            throw ApiException.Invalid("The request body holds a string with an unpaired UTF-16 surrogate escape.", null, "invalid_encoding");
         }
     }
 

@@ -57,6 +57,42 @@ public sealed class RateLimitTests
         Assert.Equal(HttpStatusCode.OK, (await PostChatAsync(server, "sk-b")).StatusCode);
     }
 
+    [Fact]
+    public async Task A_client_that_disconnects_mid_stream_is_charged_for_the_tokens_it_was_sent()
+    {
+        await using var server = await RunningServer.StartAsync(TestModels.PathOf(ScriptedModels.Endless),
+            "--Security:ApiKeys:0=sk-a", "--Security:RateLimit:TokensPerMinute=100");
+        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = JsonContent.Create(new { stream = true, max_tokens = 1000, messages = new[] { new { role = "user", content = "Go on." } } }),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "sk-a");
+
+        // Read well past the minute's 100 tokens, then hang up before the generation completes.
+        using (var stream = await server.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead))
+        {
+            Assert.Equal(HttpStatusCode.OK, stream.StatusCode);
+            var chunks = 0;
+            await foreach (var data in Sse.ReadEventsAsync(stream))
+                if (++chunks == 200)
+                    break;
+            Assert.Equal(200, chunks);
+        }
+        await server.WaitForAsync(s => s.RunningRequests == 0);
+
+        // Listing models costs no tokens but is refused once the bucket is overdrawn; the charge lands as the handler ends.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var refused = await GetModelsAsync(server, "sk-a");
+        while (refused.StatusCode != HttpStatusCode.TooManyRequests && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+            refused = await GetModelsAsync(server, "sk-a");
+        }
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.Equal("tokens", (string?)(await Sse.JsonAsync(refused))["error"]!["type"]);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await PostChatAsync(server, "sk-a")).StatusCode);
+    }
+
     private static Task<HttpResponseMessage> GetModelsAsync(RunningServer server, string key) =>
         SendAsync(server, new HttpRequestMessage(HttpMethod.Get, "/v1/models"), key);
 
