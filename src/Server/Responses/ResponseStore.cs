@@ -9,7 +9,7 @@ namespace HiPO.Server.Responses;
 public sealed class ResponseStore(ResponseStoreOptions options, TimeProvider clock)
 {
     /// <param name="Conversation">The chat messages that led to the response, its own reply last, minus the instructions (which a continuation does not inherit).</param>
-    public sealed record Entry(ResponseObject Response, IReadOnlyList<ChatMessageInput> Conversation, string? Owner, DateTimeOffset Expires);
+    public sealed record Entry(ResponseObject Response, IReadOnlyList<ChatMessageInput> Conversation, string? Owner, long StoredAt);
 
     private readonly Dictionary<string, LinkedListNode<Entry>> _byId = [];
     private readonly LinkedList<Entry> _byAge = new();
@@ -19,7 +19,7 @@ public sealed class ResponseStore(ResponseStoreOptions options, TimeProvider clo
     {
         if (options.MaxStored == 0)
             return;
-        var entry = new Entry(response, conversation, owner, clock.GetUtcNow().AddSeconds(options.TtlSeconds));
+        var entry = new Entry(response, conversation, owner, clock.GetTimestamp());
         lock (_lock)
         {
             RemoveLocked(response.Id);
@@ -36,7 +36,7 @@ public sealed class ResponseStore(ResponseStoreOptions options, TimeProvider clo
         {
             if (!_byId.TryGetValue(id, out var node))
                 return null;
-            if (node.Value.Expires <= clock.GetUtcNow())
+            if (clock.GetElapsedTime(node.Value.StoredAt) >= TimeSpan.FromSeconds(options.TtlSeconds))
             {
                 RemoveLocked(id);
                 return null;
