@@ -147,6 +147,25 @@ public sealed class ResponsesTests(ResponsesTests.ThinkOffServer thinkOff) : ICl
     }
 
     [Fact]
+    public async Task A_stream_cut_by_shutdown_ends_with_response_failed()
+    {
+        var server = await RunningServer.StartAsync(TestModels.PathOf(ScriptedModels.Endless), "--Inference:DrainTimeoutSeconds=1");
+        var reading = StreamAsync(server, """{"input":"Go on","max_output_tokens":10000,"stream":true}""");
+        await server.WaitForAsync(s => s.RunningRequests == 1);
+
+        await server.StopAsync();
+        var events = await reading;
+        Assert.Equal("response.failed", events[^1].Name);
+        var failed = events[^1].Data["response"]!;
+        Assert.Equal("failed", (string?)failed["status"]);
+        Assert.Equal("server_error", (string?)failed["error"]!["code"]);
+        Assert.Contains("shut down", (string?)failed["error"]!["message"]);
+        // How far the reply got in the drain depends on the machine; whatever was open is closed as incomplete.
+        Assert.All(failed["output"]!.AsArray(), item => Assert.Equal("incomplete", (string?)item!["status"]));
+        await server.DisposeAsync();
+    }
+
+    [Fact]
     public async Task Function_tools_give_function_call_items_and_take_function_call_output_back()
     {
         await using var server = await RunningServer.StartAsync(TestModels.PathOf(ConformanceModels.ToolCaller));
