@@ -64,7 +64,7 @@ public static class ResponsesApi
             EngineGate.EnsureReady(engine);
             var request = await JsonBody.ReadAsync(context.Request, OpenAiJsonContext.Default.ResponseCreateRequest, aborted);
             plan = mapper.Map(request, Caller.Key(context));
-            stream = EngineGate.Submit(engine, plan.Chat.Generation, aborted);
+            stream = Submit(engine, plan, aborted);
             await EngineGate.WaitAdmittedAsync(stream, aborted);
         }
         catch (ApiException e)
@@ -91,6 +91,19 @@ public static class ResponsesApi
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
             // The client left; the scheduler drops its sequence at the next step.
+        }
+    }
+
+    /// <summary>Submits the plan; a context-length refusal names the Responses field (<c>input</c>, <c>max_output_tokens</c>).</summary>
+    private static GenerationStream Submit(HipoEngine engine, ResponsePlan plan, CancellationToken aborted)
+    {
+        try
+        {
+            return EngineGate.Submit(engine, plan.Chat.Generation, aborted);
+        }
+        catch (ApiException e)
+        {
+            throw ResponsesRequestMapper.Renamed(e);
         }
     }
 

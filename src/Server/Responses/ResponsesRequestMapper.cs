@@ -66,13 +66,9 @@ public sealed partial class ResponsesRequestMapper(ChatRequestMapper chat, Respo
         {
             plan = chat.Map(chatRequest);
         }
-        catch (ApiException e) when (e.Param is { } param)
+        catch (ApiException e) when (e.Param is not null)
         {
-            var renamed = Rename(param);
-            var message = e.Message.Replace(param, renamed, StringComparison.Ordinal);
-            if (renamed == "max_output_tokens")
-                message = message.Replace("max_tokens", renamed, StringComparison.Ordinal);
-            throw new ApiException(e.Status, message, e.Type, renamed, e.Code, e.RetryAfter);
+            throw Renamed(e);
         }
         return new ResponsePlan(plan, history, request, request.Store != false, effort, summary, text,
             request.ToolChoice is { ValueKind: not JsonValueKind.Null } choice ? choice : JsonElements.String(request.Tools is { ValueKind: JsonValueKind.Array } ? "auto" : "none"),
@@ -425,10 +421,22 @@ public sealed partial class ResponsesRequestMapper(ChatRequestMapper chat, Respo
             ? value.GetString()!
             : throw ApiException.Invalid($"Missing required parameter: '{at}.{name}' (a string).", $"{at}.{name}", "missing_required_parameter");
 
-    /// <summary>A chat field name in an error, as the Responses field it was translated from.</summary>
-    internal static string Rename(string param) => param switch
+    /// <summary>A chat request's error, naming the Responses field its parameter was translated from.</summary>
+    public static ApiException Renamed(ApiException e)
+    {
+        if (e.Param is not { } param)
+            return e;
+        var renamed = Rename(param);
+        var message = e.Message.Replace(param, renamed, StringComparison.Ordinal);
+        if (renamed == "max_output_tokens")
+            message = message.Replace("max_tokens", renamed, StringComparison.Ordinal);
+        return new ApiException(e.Status, message, e.Type, renamed, e.Code, e.RetryAfter);
+    }
+
+    private static string Rename(string param) => param switch
     {
         "max_completion_tokens" or "max_tokens" => "max_output_tokens",
+        "messages" => "input",
         "reasoning_effort" => "reasoning.effort",
         "response_format.json_schema.schema" => "text.format.schema",
         _ when param.StartsWith("response_format", StringComparison.Ordinal) => "text.format" + param["response_format".Length..],

@@ -289,6 +289,7 @@ public sealed class ResponsesTests(ResponsesTests.ThinkOffServer thinkOff) : ICl
         { """{"input":"x","tools":[{"type":"function","name":"f"}],"tool_choice":{"type":"function","name":"g"}}""", "tool_choice.name", "invalid_value" },
         { """{"input":"x","tool_choice":{"type":"web_search_preview"}}""", "tool_choice.type", "unsupported_tool_type" },
         { """{"input":"x","max_output_tokens":0}""", "max_output_tokens", "invalid_value" },
+        { """{"input":"x","max_output_tokens":1000000}""", "max_output_tokens", "context_length_exceeded" },
         { """{"input":"x","temperature":3}""", "temperature", "invalid_value" },
         { """{"input":"x","top_p":0}""", "top_p", "invalid_value" },
         { """{"input":"x","reasoning":{"effort":"extreme"}}""", "reasoning.effort", "invalid_value" },
