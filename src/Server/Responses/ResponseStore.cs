@@ -12,6 +12,7 @@ public sealed class ResponseStore(ResponseStoreOptions options, TimeProvider clo
     public sealed record Entry(ResponseObject Response, IReadOnlyList<ChatMessageInput> Conversation, string? Owner, long StoredAt);
 
     private readonly Dictionary<string, LinkedListNode<Entry>> _byId = [];
+    private readonly Dictionary<string, string> _responseOfItem = [];
     private readonly LinkedList<Entry> _byAge = new();
     private readonly Lock _lock = new();
 
@@ -24,6 +25,8 @@ public sealed class ResponseStore(ResponseStoreOptions options, TimeProvider clo
         {
             RemoveLocked(response.Id);
             _byId[response.Id] = _byAge.AddLast(entry);
+            foreach (var item in response.Output)
+                _responseOfItem[item.Id] = response.Id;
             while (_byAge.Count > options.MaxStored)
                 RemoveLocked(_byAge.First!.Value.Response.Id);
         }
@@ -45,6 +48,13 @@ public sealed class ResponseStore(ResponseStoreOptions options, TimeProvider clo
         }
     }
 
+    /// <summary>An output item of a stored response (what an <c>item_reference</c> names), or null as for <see cref="Find"/>.</summary>
+    public ResponseItem? FindItem(string itemId, string? owner)
+    {
+        lock (_lock)
+            return _responseOfItem.TryGetValue(itemId, out var responseId) ? Find(responseId, owner)?.Response.Output.FirstOrDefault(i => i.Id == itemId) : null;
+    }
+
     public bool Remove(string id, string? owner)
     {
         lock (_lock)
@@ -58,7 +68,10 @@ public sealed class ResponseStore(ResponseStoreOptions options, TimeProvider clo
 
     private void RemoveLocked(string id)
     {
-        if (_byId.Remove(id, out var node))
-            _byAge.Remove(node);
+        if (!_byId.Remove(id, out var node))
+            return;
+        _byAge.Remove(node);
+        foreach (var item in node.Value.Response.Output)
+            _responseOfItem.Remove(item.Id);
     }
 }

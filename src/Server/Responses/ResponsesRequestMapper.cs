@@ -29,7 +29,7 @@ public sealed partial class ResponsesRequestMapper(ChatRequestMapper chat, Respo
                 $"Previous response with id '{previous}' not found.", "invalid_request_error", "previous_response_id", "previous_response_not_found");
             history.AddRange(entry.Conversation);
         }
-        history.AddRange(MapInput(request.Input));
+        history.AddRange(MapInput(request.Input, owner));
         var (effort, summary) = MapReasoning(request.Reasoning);
         var (format, text) = MapText(request.Text);
 
@@ -286,7 +286,7 @@ public sealed partial class ResponsesRequestMapper(ChatRequestMapper chat, Respo
     }
 
     /// <summary>Input items to chat messages: consecutive <c>function_call</c> items join the assistant turn before them.</summary>
-    private static List<ChatMessageInput> MapInput(JsonElement? input)
+    private List<ChatMessageInput> MapInput(JsonElement? input, string? owner)
     {
         switch (input?.ValueKind)
         {
@@ -308,10 +308,19 @@ public sealed partial class ResponsesRequestMapper(ChatRequestMapper chat, Respo
             if (item.ValueKind != JsonValueKind.Object)
                 throw ApiException.Invalid($"{at} must be an object.", at, "invalid_type");
             var type = item.TryGetProperty("type", out var t) ? t.ValueKind == JsonValueKind.String ? t.GetString() : throw ApiException.Invalid($"{at}.type must be a string.", $"{at}.type", "invalid_type") : "message";
+            var referenced = type == "item_reference" ? Referenced(item, at, owner) : null;
+            if (referenced is not null)
+                type = referenced.Type;
             if (type != "function_call")
                 FlushCalls();
             switch (type)
             {
+                case "message" when referenced is not null:
+                    messages.Add(new ChatMessageInput { Role = "assistant", Content = JsonElements.String(string.Concat(referenced.Content?.Select(c => c.Text) ?? [])) });
+                    break;
+                case "function_call" when referenced is not null:
+                    calls.Add((referenced.CallId!, referenced.Name!, referenced.Arguments!));
+                    break;
                 case "message":
                     messages.Add(MapMessage(item, at));
                     break;
@@ -321,16 +330,12 @@ public sealed partial class ResponsesRequestMapper(ChatRequestMapper chat, Respo
                 case "function_call_output":
                     messages.Add(new ChatMessageInput { Role = "tool", ToolCallId = RequiredString(item, "call_id", at), Content = JsonElements.String(OutputText(item, at)) });
                     break;
-                case "reasoning":
+                case "reasoning" or "item_reference":
                     // Earlier reasoning never returns to a HiPO prompt (the template keeps answers only).
                     break;
-                case "item_reference" when item.TryGetProperty("id", out var id) && id.GetString() is { } reference && reference.StartsWith(ResponseIds.ReasoningPrefix, StringComparison.Ordinal):
-                    break;
-                case "item_reference":
-                    throw ApiException.Invalid($"{at}: item_reference is only supported for reasoning items; send the item itself, or continue with previous_response_id.", at, "unsupported_item_type");
                 default:
                     throw ApiException.Invalid(
-                        $"Unsupported input item type '{type}' in {at}. Supported types are: 'message', 'function_call', 'function_call_output', 'reasoning'.", $"{at}.type", "unsupported_item_type");
+                        $"Unsupported input item type '{type}' in {at}. Supported types are: 'message', 'function_call', 'function_call_output', 'reasoning' and 'item_reference'.", $"{at}.type", "unsupported_item_type");
             }
         }
         FlushCalls();
@@ -349,6 +354,19 @@ public sealed partial class ResponsesRequestMapper(ChatRequestMapper chat, Respo
                 messages.Add(new ChatMessageInput { Role = "assistant", ToolCalls = toolCalls });
             calls.Clear();
         }
+    }
+
+    /// <summary>
+    /// The stored output item an <c>item_reference</c> names (clients such as the AI SDK send these instead of the items
+    /// they got); null for reasoning items, which are dropped whether or not they are still stored.
+    /// </summary>
+    private ResponseItem? Referenced(JsonElement item, string at, string? owner)
+    {
+        var id = RequiredString(item, "id", at);
+        if (id.StartsWith(ResponseIds.ReasoningPrefix, StringComparison.Ordinal))
+            return null;
+        return store.FindItem(id, owner) ?? throw new ApiException(StatusCodes.Status404NotFound,
+            $"Item with id '{id}' not found.", "invalid_request_error", $"{at}.id", "item_not_found");
     }
 
     private static ChatMessageInput MapMessage(JsonElement item, string at)

@@ -239,6 +239,26 @@ public sealed class ResponsesTests(ResponsesTests.ThinkOffServer thinkOff) : ICl
     }
 
     [Fact]
+    public async Task Item_references_name_the_output_items_of_stored_responses()
+    {
+        await using var server = await RunningServer.StartAsync(TestModels.PathOf(ScriptedModels.ThinkOn));
+        var (_, first) = await PostAsync(server, """{"input":"What is 17 times 23?"}""");
+        var output = first["output"]!.AsArray();
+        var references = string.Join(",", output.Select(i => $$"""{"type":"item_reference","id":"{{i!["id"]}}"}"""));
+        var (status, second) = await PostAsync(server, $$"""{"input":[{"role":"user","content":"What is 17 times 23?"},{{references}},{"role":"user","content":"And 17 times 24?"}]}""");
+        var (_, explicitly) = await PostAsync(server, $$"""{"input":"And 17 times 24?","previous_response_id":"{{first["id"]}}"}""");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        // The referenced answer is in the prompt exactly as a continuation by previous_response_id puts it there.
+        Assert.Equal((int)explicitly["usage"]!["input_tokens"]!, (int)second["usage"]!["input_tokens"]!);
+
+        var (missing, error) = await PostAsync(server, """{"input":[{"type":"item_reference","id":"msg_unknown"}]}""");
+        Assert.Equal(HttpStatusCode.NotFound, missing);
+        Assert.Equal("input[0].id", (string?)error["error"]!["param"]);
+        Assert.Equal("item_not_found", (string?)error["error"]!["code"]);
+    }
+
+    [Fact]
     public async Task Store_false_keeps_nothing()
     {
         var server = thinkOff.Server;
