@@ -181,6 +181,18 @@ test('the AI SDK\'s openai() provider: streamText streams the reasoning, then th
   assert.equal(await result.finishReason, 'stop');
 });
 
+test('the AI SDK\'s openai() provider continues a conversation from its own response messages', async () => {
+  const first = await generateText({ model: aiOpenAI(model), prompt: 'What is 17 times 23?', providerOptions: reasoningOptions });
+  const second = await generateText({
+    model: aiOpenAI(model),
+    providerOptions: reasoningOptions,
+    messages: [{ role: 'user', content: 'What is 17 times 23?' }, ...first.response.messages, { role: 'user', content: 'And 17 times 24?' }],
+  });
+
+  assert.ok(second.text.length > 0);
+  assert.ok(second.usage.inputTokens > first.usage.inputTokens + first.text.length / 8, 'the first answer is in the prompt');
+});
+
 test('the AI SDK\'s openai() provider without reasoning options still gets the answer', async () => {
   const result = await generateText({ model: aiOpenAI(model), prompt: 'Capital of France?' });
   assert.ok(result.text.length > 0);
