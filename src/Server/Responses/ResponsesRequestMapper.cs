@@ -21,6 +21,7 @@ public sealed partial class ResponsesRequestMapper(ChatRequestMapper chat, Respo
 
     public ResponsePlan Map(ResponseCreateRequest request, string? owner)
     {
+        chat.CheckModel(request.Model);
         CheckUnsupported(request);
         var history = new List<ChatMessageInput>();
         if (request.PreviousResponseId is { } previous)
