@@ -3,6 +3,7 @@ using HiPO.Server.Completions;
 using HiPO.Server.Health;
 using HiPO.Server.Hosting;
 using HiPO.Server.Models;
+using HiPO.Server.Responses;
 using HiPO.ModelHub;
 using Microsoft.Extensions.Options;
 using HiPO.Server.Security;
@@ -43,6 +44,7 @@ public static partial class HipoServer
         builder.AddHipoObservability();
         builder.AddHipoEndpoint();
         builder.AddHipoInference();
+        builder.AddHipoResponses();
         builder.AddHipoSecurity();
         builder.AddHipoHealth();
         builder.AddHipoOpenApi();
@@ -59,6 +61,7 @@ public static partial class HipoServer
         app.MapModelsApi();
         app.MapChatCompletionsApi();
         app.MapCompletionsApi();
+        app.MapResponsesApi();
         app.MapTokenizeApi();
         app.MapHipoFallback();
         return app;

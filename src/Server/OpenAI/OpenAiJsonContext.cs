@@ -22,4 +22,8 @@ namespace HiPO.Server.OpenAI;
 [JsonSerializable(typeof(DetokenizeRequest))]
 [JsonSerializable(typeof(DetokenizeResponse))]
 [JsonSerializable(typeof(int[]))]
+[JsonSerializable(typeof(ResponseCreateRequest))]
+[JsonSerializable(typeof(ResponseObject))]
+[JsonSerializable(typeof(ResponseStreamEvent))]
+[JsonSerializable(typeof(ResponseDeleted))]
 public sealed partial class OpenAiJsonContext : JsonSerializerContext;

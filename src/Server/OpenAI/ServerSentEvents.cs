@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 
@@ -16,6 +17,13 @@ public sealed class ServerSentEvents(Stream body)
         await JsonSerializer.SerializeAsync(body, value, type, cancellation);
         await body.WriteAsync(Suffix, cancellation);
         await body.FlushAsync(cancellation);
+    }
+
+    /// <summary>A named event (<c>event: name</c> before the data), as the Responses API streams them.</summary>
+    public async Task WriteAsync<T>(string name, T value, JsonTypeInfo<T> type, CancellationToken cancellation)
+    {
+        await body.WriteAsync(Encoding.UTF8.GetBytes($"event: {name}\n"), cancellation);
+        await WriteAsync(value, type, cancellation);
     }
 
     public Task WriteErrorAsync(ErrorResponse error, CancellationToken cancellation) =>

@@ -33,9 +33,15 @@ public sealed class WireFormat
         var json = new JsonSerializerOptions(OpenAiJsonContext.Default.Options) { TypeInfoResolver = resolver, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
         Completion = (JsonTypeInfo<ChatCompletion>)json.GetTypeInfo(typeof(ChatCompletion));
         Chunk = (JsonTypeInfo<ChatCompletionChunk>)json.GetTypeInfo(typeof(ChatCompletionChunk));
+        Response = (JsonTypeInfo<ResponseObject>)json.GetTypeInfo(typeof(ResponseObject));
+        ResponseEvent = (JsonTypeInfo<ResponseStreamEvent>)json.GetTypeInfo(typeof(ResponseStreamEvent));
     }
 
     public JsonTypeInfo<ChatCompletion> Completion { get; }
 
     public JsonTypeInfo<ChatCompletionChunk> Chunk { get; }
+
+    public JsonTypeInfo<ResponseObject> Response { get; }
+
+    public JsonTypeInfo<ResponseStreamEvent> ResponseEvent { get; }
 }

@@ -10,6 +10,9 @@ public static class Caller
 
     public static void Authenticated(HttpContext context, int keyIndex) => context.Items[KeyItem] = $"key:{keyIndex}";
 
+    /// <summary>The API key the request authenticated with (by position), or null when the server has no keys.</summary>
+    public static string? Key(HttpContext context) => context.Items.TryGetValue(KeyItem, out var key) ? key as string : null;
+
     public static string Of(HttpContext context) =>
         context.Items.TryGetValue(KeyItem, out var key) && key is string partition
             ? partition

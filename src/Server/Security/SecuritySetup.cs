@@ -23,7 +23,7 @@ public static class SecuritySetup
                 .WithOrigins(security.Value.Cors.AllowedOrigins)
                 // Any header, because OpenAI's SDKs send their own (x-stainless-*) besides Authorization and Content-Type.
                 .AllowAnyHeader()
-                .WithMethods(HttpMethods.Get, HttpMethods.Post)
+                .WithMethods(HttpMethods.Get, HttpMethods.Post, HttpMethods.Delete)
                 .WithExposedHeaders("Retry-After")));
         return builder;
     }

@@ -87,6 +87,18 @@ public sealed class CurlExamplesTests(CurlExamplesTests.DemoServer demo) : IClas
             Assert.NotEmpty(JsonNode.Parse(lines[0])!["tokens"]!.AsArray());
             Assert.Equal("Hello, HiPO!", (string?)JsonNode.Parse(lines[1])!["content"]);
         },
+        ["responses.sh"] = lines =>
+        {
+            Assert.Equal(2, lines.Length);
+            var first = JsonNode.Parse(lines[0])!;
+            Assert.Equal("response", (string?)first["object"]);
+            Assert.Equal(["reasoning", "message"], first["output"]!.AsArray().Select(i => (string?)i!["type"]));
+            Assert.NotEmpty((string)first["output"]![1]!["content"]![0]!["text"]!);
+            Assert.Equal("on", (string?)first["think_mode"]);
+            var second = JsonNode.Parse(lines[1])!;
+            Assert.Equal((string?)first["id"], (string?)second["previous_response_id"]);
+            Assert.True((int)second["usage"]!["input_tokens_details"]!["cached_tokens"]! > 0);
+        },
         ["models.sh"] = lines => Assert.Equal(ScriptedModels.Demo.Name, (string?)Single(lines)["data"]![0]!["id"]),
         ["health.sh"] = lines => Assert.Equal("ok", (string?)Single(lines)["status"]),
         ["metrics.sh"] = lines =>

@@ -8,7 +8,8 @@ namespace HiPO.Server.Tests.Conformance;
 /// <summary>
 /// The official OpenAI JavaScript SDK (npm <c>openai</c>, pinned in tests/js/package-lock.json) runs
 /// tests/js/conformance.mjs against the real server: chat, streaming, think-mode forcing, reasoning budget,
-/// tools, JSON schema, logprobs, n, usage and errors, as JavaScript users call them.
+/// tools, JSON schema, logprobs, n, usage and errors, as JavaScript users call them; tests/js/responses.mjs runs the
+/// Responses API through the same SDK and through the Vercel AI SDK's default <c>openai(...)</c> provider.
 /// </summary>
 public sealed partial class JavaScriptSdkTests
 {
@@ -23,7 +24,7 @@ public sealed partial class JavaScriptSdkTests
         await using var demo = await RunningServer.StartAsync(TestModels.PathOf(ScriptedModels.Demo), $"--Security:ApiKeys:0={ApiKey}");
         await using var toolCaller = await RunningServer.StartAsync(TestModels.PathOf(ConformanceModels.ToolCaller), $"--Security:ApiKeys:0={ApiKey}");
 
-        var run = await ClientProcess.RunAsync("node", ["--test", "--test-reporter=spec", "conformance.mjs"], folder,
+        var run = await ClientProcess.RunAsync("node", ["--test", "--test-reporter=spec", "conformance.mjs", "responses.mjs"], folder,
             new Dictionary<string, string>
             {
                 ["HIPO_URL"] = demo.BaseAddress.ToString(),
@@ -33,7 +34,7 @@ public sealed partial class JavaScriptSdkTests
             },
             TimeSpan.FromMinutes(2));
 
-        Assert.True(run.ExitCode == 0, $"node --test conformance.mjs failed: {run}");
+        Assert.True(run.ExitCode == 0, $"node --test conformance.mjs responses.mjs failed: {run}");
         Assert.True(Summary(run, "pass") > 0, $"node ran no test: {run}");
         Assert.True(Summary(run, "skipped") == 0, $"Every test has its server here, yet some were skipped: {run}");
     }
