@@ -17,7 +17,7 @@ namespace HiPO.Server.Tests.Exactness;
 /// </remarks>
 internal static class GreedyChat
 {
-    public const int ContextSize = 4096;
+    public const int ContextSize = 8192;
 
     private static readonly Lazy<GreedyReference> SharedReference = new(() => new GreedyReference(AttentionModel.Path));
 
