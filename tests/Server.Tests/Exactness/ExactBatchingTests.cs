@@ -22,7 +22,7 @@ public sealed class ExactBatchingTests
         var alone = await ExpectedAsync(server, Conversation(user), 16);
         var firstLetterChanged = await ExpectedAsync(server, Conversation((user[0] == 'a' ? 'b' : 'a') + user[1..]), 16);
 
-        // The first user letter sits 30 tokens before the end of the prompt: only attention carries it to the reply.
+        // The first user letter sits over a hundred tokens before the end of the prompt: only attention carries it to the reply.
         Assert.NotEqual(alone.Text, firstLetterChanged.Text);
         Assert.True(alone.Text.Distinct().Count() > 4, alone.Text);
     }

@@ -90,6 +90,49 @@ public sealed class PrefixCacheTests
         }
     }
 
+    [Fact]
+    public async Task Admission_evicts_the_oldest_cached_prefixes_when_their_cells_are_needed()
+    {
+        await using var server = await StartAsync("--Model:ContextSize=256");
+        var total = server.Snapshot.KvCellsTotal;
+        // Each request reserves its prompt and max_tokens; each finished one keeps its prompt and reply less one token.
+        // Two fit beside the cache of one, a third only once the oldest entry is gone.
+        var (length, maxTokens) = (total / 2 - 30, 20);
+        var random = new Random(24);
+        var prompts = Enumerable.Range(0, 3).Select(_ => Letters(random, length)).ToArray();
+        var (a, b, c) = (prompts[0], prompts[1], prompts[2]);
+
+        (string Prompt, bool Hit, int Cached)[] plan = [(a, false, 1), (b, false, 2), (c, false, 2), (a, false, 2), (b, false, 2), (a, true, 2)];
+        foreach (var (prompt, hit, cachedAfter) in plan)
+        {
+            var name = prompt == a ? "A" : prompt == b ? "B" : "C";
+            var (text, cached) = await CompleteAsync(server, prompt, maxTokens);
+            (await Reference.DecodeAsync(PromptOf(server, prompt), maxTokens)).AssertMatches(text, name);
+            Assert.Equal(hit ? length - 1 : 0, cached);
+            var idle = await server.WaitForAsync(s => s.RunningRequests == 0);
+            Assert.Equal(cachedAfter, idle.CachedSequences);
+            Assert.Equal((length + maxTokens - 1) * cachedAfter, idle.KvCellsCached);
+            Assert.Equal(idle.KvCellsCached, idle.KvCellsUsed);
+        }
+    }
+
+    [Fact]
+    public async Task With_no_cached_sequences_nothing_is_reused_and_replies_stay_exact()
+    {
+        await using var server = await StartAsync("--Inference:CachedSequences=0");
+        var turns = Conversation(Letters(new Random(25), 40));
+        var expected = await ExpectedAsync(server, turns, 10);
+        for (var i = 0; i < 2; i++)
+        {
+            var reply = await AskAsync(server, turns, 10);
+            expected.AssertMatches(reply.Content!, $"request {i}");
+            Assert.Equal(0, CachedTokens(reply.Usage));
+            var idle = await server.WaitForAsync(s => s.RunningRequests == 0);
+            Assert.Equal(0, idle.CachedSequences);
+            Assert.Equal(0, idle.KvCellsUsed);
+        }
+    }
+
     /// <summary>What the cache holding <paramref name="cached"/> (prompt and reply) may give <paramref name="prompt"/>.</summary>
     private static int Reused(int[] cached, int[] prompt)
     {
