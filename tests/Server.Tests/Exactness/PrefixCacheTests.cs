@@ -94,7 +94,7 @@ public sealed class PrefixCacheTests
     public async Task Admission_evicts_the_oldest_cached_prefixes_when_their_cells_are_needed()
     {
         await using var server = await StartAsync("--Model:ContextSize=256");
-        var total = server.Snapshot.KvCellsTotal;
+        var total = server.Engine.Scheduler.ContextSize;
         // Each request reserves its prompt and max_tokens; each finished one keeps its prompt and reply less one token.
         // Two fit beside the cache of one, a third only once the oldest entry is gone.
         var (length, maxTokens) = (total / 2 - 30, 20);
