@@ -45,20 +45,29 @@ public sealed class ExactBatchingTests
     [InlineData(16)]
     public async Task Concurrent_requests_with_mixed_prompt_lengths_get_the_replies_of_their_prompts_alone(int concurrency)
     {
-        // Chunks of 8 tokens: the short prompts finish their prefill and decode while the long ones are still prefilling.
-        await using var server = await StartAsync("--Inference:MaxParallel=16", "--Inference:PrefillChunk=8");
+        await using var server = await StartAsync("--Inference:MaxParallel=16", "--Inference:MaxChoices=16", "--Inference:PrefillChunk=8");
         var random = new Random(concurrency);
         var requests = Enumerable.Range(0, concurrency)
             .Select(i => (Turns: Conversation(Letters(random, random.Next(1, 150))), MaxTokens: random.Next(8, 40), Stream: i % 2 == 0))
             .ToList();
 
-        var replies = await Task.WhenAll(requests.Select(r => AskAsync(server, r.Turns, r.MaxTokens, r.Stream)));
+        // A request of 16 choices holds every slot until all the others wait in the queue; freed, the slots take them all in
+        // one step. Then they prefill together in chunks of 8 tokens: the short prompts finish their prefill and decode
+        // while the long ones are still prefilling. (Should the holder finish first, they are admitted as they come.)
+        using var hold = new CancellationTokenSource();
+        var holder = concurrency > 1 ? HoldAsync(server, Body(Conversation(Letters(random, 400)), 300, new { n = 16 }), hold.Token) : Task.CompletedTask;
+        await server.WaitForAsync(s => s.RunningRequests == (concurrency > 1 ? 1 : 0));
+        var replies = requests.Select(r => AskAsync(server, r.Turns, r.MaxTokens, r.Stream)).ToList();
+        await server.WaitForAsync(s => s.QueuedRequests == concurrency || s.RunningRequests == 0);
+        await hold.CancelAsync();
+        await holder;
+        var results = await Task.WhenAll(replies);
 
         for (var i = 0; i < requests.Count; i++)
         {
             var expected = await ExpectedAsync(server, requests[i].Turns, requests[i].MaxTokens);
-            expected.AssertMatches(replies[i].Content!, $"request {i} of {concurrency}");
-            Assert.Equal("length", replies[i].FinishReason);
+            expected.AssertMatches(results[i].Content!, $"request {i} of {concurrency}");
+            Assert.Equal("length", results[i].FinishReason);
         }
     }
 
@@ -105,6 +114,22 @@ public sealed class ExactBatchingTests
         for (var i = 0; i < streaming.Count; i++)
             (await ExpectedAsync(server, streaming[i], 150)).AssertMatches(texts[i], $"stream {i}");
         (await ExpectedAsync(server, longTurns, 20)).AssertMatches((await longReply).Content!, "the long prompt");
+    }
+
+    /// <summary>Streams a chat request until <paramref name="cancellation"/>, which disconnects it at once.</summary>
+    private static async Task HoldAsync(RunningServer server, JsonObject body, CancellationToken cancellation)
+    {
+        body["stream"] = true;
+        try
+        {
+            using var response = await Sse.PostStreamAsync(server.Http, body, cancellation);
+            await foreach (var _ in Sse.ReadEventsAsync(response, cancellation))
+            {
+            }
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+        }
     }
 
     /// <summary>Streams a chat request, signals its first content, and returns the whole content.</summary>
