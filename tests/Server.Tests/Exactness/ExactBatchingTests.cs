@@ -76,9 +76,10 @@ public sealed class ExactBatchingTests
     {
         await using var server = await StartAsync("--Inference:MaxParallel=8", "--Inference:PrefillChunk=8");
         var random = new Random(5);
-        // Prompt lengths that are not multiples of the chunk: the fork follows a partial last chunk.
         var forked = Conversation(Letters(random, 45));
         var alongside = Conversation(Letters(random, 90));
+        // The forks are made after a partial last chunk.
+        Assert.NotEqual(0, PromptOf(server, forked).Length % 8);
 
         var forks = server.PostChatAsync(Body(forked, 24, new { n = 4 }));
         var other = AskAsync(server, alongside, 30, stream: true);
