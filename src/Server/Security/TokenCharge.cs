@@ -10,21 +10,13 @@ namespace HiPO.Server.Security;
 /// </summary>
 public sealed class TokenCharge(TokenRateLimiter limiter, HttpContext context, GenerationStream stream)
 {
-    private readonly Dictionary<int, int> _finished = [];
     private GenerationUsage? _usage;
     private bool _settled;
 
     public void Observe(GenerationUpdate update)
     {
-        switch (update)
-        {
-            case ChoiceFinished finished:
-                _finished[finished.Choice] = finished.Summary.CompletionTokens;
-                break;
-            case GenerationCompleted completed:
-                _usage = completed.Usage;
-                break;
-        }
+        if (update is GenerationCompleted completed)
+            _usage = completed.Usage;
     }
 
     /// <summary>Reads the updates the handler left unread (the stream always ends) and charges what the request used.</summary>
@@ -36,10 +28,7 @@ public sealed class TokenCharge(TokenRateLimiter limiter, HttpContext context, G
         if (_usage is null)
             await foreach (var update in stream.Updates.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
                 Observe(update);
-        // Without a usage report (the engine failed the request) the choices that ran still consumed their prompt and tokens.
-        var tokens = _usage is { } usage ? usage.PromptTokens + usage.CompletionTokens
-            : _finished.Count > 0 ? stream.PromptTokens + _finished.Values.Sum()
-            : 0;
-        limiter.Charge(context, tokens);
+        // Every admitted request ends with a usage report, failed ones too; one refused from the queue used nothing.
+        limiter.Charge(context, _usage is { } usage ? usage.PromptTokens + usage.CompletionTokens : 0);
     }
 }
