@@ -221,6 +221,15 @@ public sealed partial class ResponsesRequestMapper(ChatRequestMapper chat, Respo
             w.WriteString("type", "json_schema");
             w.WritePropertyName("json_schema");
             w.WriteStartObject();
+            // Responses puts the schema's name, description and strict flag beside it; chat nests them all.
+            foreach (var field in new[] { "name", "description", "strict" })
+            {
+                if (format.TryGetProperty(field, out var value))
+                {
+                    w.WritePropertyName(field);
+                    value.WriteTo(w);
+                }
+            }
             w.WritePropertyName("schema");
             schema.WriteTo(w);
             w.WriteEndObject();
@@ -457,7 +466,7 @@ public sealed partial class ResponsesRequestMapper(ChatRequestMapper chat, Respo
         "max_completion_tokens" or "max_tokens" => "max_output_tokens",
         "messages" => "input",
         "reasoning_effort" => "reasoning.effort",
-        "response_format.json_schema.schema" => "text.format.schema",
+        _ when param.StartsWith("response_format.json_schema.", StringComparison.Ordinal) => "text.format." + param["response_format.json_schema.".Length..],
         _ when param.StartsWith("response_format", StringComparison.Ordinal) => "text.format" + param["response_format".Length..],
         "tool_choice.function.name" => "tool_choice.name",
         _ => ToolFunctionField().Replace(param, "$1"),

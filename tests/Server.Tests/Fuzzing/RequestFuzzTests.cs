@@ -35,7 +35,7 @@ public sealed class RequestFuzzTests(ITestOutputHelper output)
         await using var server = await RunningServer.StartAsync(TestModels.PathOf(ScriptedModels.ThinkOff), "--Model:ContextSize=2048");
         var openApi = JsonNode.Parse(await server.Http.GetStringAsync("/openapi/v1.json"))!.AsObject();
         var fuzzer = new RequestFuzzer(openApi, new Random(seed));
-        Assert.Equal(["/detokenize", "/tokenize", "/v1/chat/completions", "/v1/completions"], fuzzer.Paths.Order(StringComparer.Ordinal));
+        Assert.Equal(["/detokenize", "/tokenize", "/v1/chat/completions", "/v1/completions", "/v1/responses"], fuzzer.Paths.Order(StringComparer.Ordinal));
         var cases = Enumerable.Range(0, count).Select(fuzzer.Next).ToList();
 
         var failures = new List<string>();
@@ -84,7 +84,10 @@ public sealed class RequestFuzzTests(ITestOutputHelper output)
                 return (status, ErrorFailure(text));
             if (status != 200)
                 return (status, $"status {status}: {Preview(text)}");
-            return (status, response.Content.Headers.ContentType?.MediaType == "text/event-stream" ? StreamFailure(text) : JsonFailure(text));
+            var streamed = response.Content.Headers.ContentType?.MediaType == "text/event-stream";
+            return (status, fuzz.Path == "/v1/responses"
+                ? streamed ? ResponseStreamFailure(text) : ResponseFailure(text)
+                : streamed ? StreamFailure(text) : JsonFailure(text));
         }
         catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException)
         {
@@ -118,6 +121,43 @@ public sealed class RequestFuzzTests(ITestOutputHelper output)
         {
             return $"200 with a body that is not JSON: {Preview(text)}";
         }
+    }
+
+    /// <summary>A whole Responses API object that finished (completed, or incomplete at its token limit).</summary>
+    private static string? ResponseFailure(string text)
+    {
+        try
+        {
+            return JsonNode.Parse(text) is JsonObject { } response && (string?)response["object"] == "response"
+                && (string?)response["status"] is "completed" or "incomplete" && response["output"] is JsonArray
+                ? null
+                : $"200 with an unexpected response: {Preview(text)}";
+        }
+        catch (JsonException)
+        {
+            return $"200 with a body that is not JSON: {Preview(text)}";
+        }
+    }
+
+    /// <summary>A Responses API stream: JSON events in order, ending with response.completed or response.incomplete.</summary>
+    private static string? ResponseStreamFailure(string text)
+    {
+        var events = text.Split('\n').Where(l => l.StartsWith("data: ", StringComparison.Ordinal)).Select(l => l[6..]).ToList();
+        string? last = null;
+        foreach (var data in events)
+        {
+            try
+            {
+                if (JsonNode.Parse(data) is not JsonObject streamed || streamed["type"] is null)
+                    return $"stream event without a type: {Preview(data)}";
+                last = (string?)streamed["type"];
+            }
+            catch (JsonException)
+            {
+                return $"stream event that is not JSON: {Preview(data)}";
+            }
+        }
+        return last is "response.completed" or "response.incomplete" ? null : $"stream ending with {last ?? "nothing"}: {Preview(text)}";
     }
 
     private static string? StreamFailure(string text)

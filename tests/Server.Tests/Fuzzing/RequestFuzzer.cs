@@ -34,6 +34,13 @@ public sealed class RequestFuzzer(JsonObject openApi, Random random)
             """{"prompt":"Once upon a time","max_tokens":4,"temperature":0,"stop":"\n","logprobs":2,"seed":1}""",
             """{"prompt":[1,2,3],"max_tokens":3,"stream":true,"stream_options":{"include_usage":true},"echo":true,"n":2,"best_of":2}""",
         ],
+        ["/v1/responses"] =
+        [
+            """{"input":"Capital of France?","instructions":"Be brief.","max_output_tokens":16,"temperature":0.7,"top_p":0.9,"seed":3,"store":false,"metadata":{"k":"v"},"user":"u"}""",
+            """{"input":[{"type":"message","role":"user","content":[{"type":"input_text","text":"hi"}]}],"stream":true,"think_mode":"off","max_output_tokens":8,"reasoning":{"effort":"low"}}""",
+            """{"input":[{"role":"user","content":"weather?"},{"type":"function_call","call_id":"c1","name":"get_weather","arguments":"{\"city\":\"Paris\"}"},{"type":"function_call_output","call_id":"c1","output":"21"}],"tools":[{"type":"function","name":"get_weather","parameters":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}}],"tool_choice":"required","parallel_tool_calls":false,"think_mode":"off","max_output_tokens":40}""",
+            """{"input":"x","text":{"format":{"type":"json_schema","name":"city","strict":true,"schema":{"type":"object","properties":{"name":{"type":"string","maxLength":20}},"required":["name"]}}},"think_mode":"off","max_output_tokens":40}""",
+        ],
         ["/tokenize"] = ["""{"content":"Hello <|im_end|> world","add_special":true,"parse_special":false,"with_pieces":true}"""],
         ["/detokenize"] = ["""{"tokens":[1,2,3,4]}"""],
     };

@@ -1,5 +1,11 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using HiPO.Gguf;
+using HiPO.Gguf.Scripting;
+using HiPO.Inference.Sampling;
 using HiPO.ModelHub;
+using HiPO.Server.Tests.Support;
 using LLama;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -87,6 +93,12 @@ public sealed class CheckpointConversionTests : IDisposable
         Assert.Equal(4, types[checkpoint.IdOf("<judge>")]);
         Assert.Equal(5, types[^1]);
 
+        // generation_config.json's recommended sampling, under llama.cpp's standard keys.
+        Assert.Equal(0.6f, metadata["general.sampling.temp"]);
+        Assert.Equal(20, metadata["general.sampling.top_k"]);
+        Assert.Equal(0.95f, metadata["general.sampling.top_p"]);
+        Assert.False(metadata.ContainsKey("general.sampling.min_p"));
+
         var template = ChatTemplateInspector.InspectModel(converted);
         Assert.Equal("<|im_start|>assistant\n<judge>\n", template.GenerationPrompt);
         Assert.True(template.OpensJudge);
@@ -130,6 +142,41 @@ public sealed class CheckpointConversionTests : IDisposable
     public async Task Convert_answers_bad_arguments_with_exit_code_1(params string[] args)
     {
         Assert.Equal(1, await ConvertCommand.RunAsync(args, Options(), NullLoggerFactory.Instance, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task The_models_sampling_defaults_apply_to_requests_that_leave_them_unset_and_request_fields_override_them()
+    {
+        // A checkpoint that recommends greedy decoding (do_sample: false) converts to general.sampling.temp = 0.
+        var checkpoint = TinyQwen3Checkpoint.Create(tied: false);
+        checkpoint.GenerationConfig = new JsonObject { ["do_sample"] = false, ["top_p"] = 0.9 };
+        string converted = await ConvertAsync(checkpoint, "F16");
+        await using var server = await RunningServer.StartAsync(converted);
+        Assert.Equal(SamplingDefaults.Fallback with { Temperature = 0, TopP = 0.9f }, server.Engine.SamplingDefaults);
+
+        async Task<string> CompleteAsync(object body)
+        {
+            var response = await server.Http.PostAsJsonAsync("/v1/completions", body);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return (string)(await response.Content.ReadFromJsonAsync<JsonObject>())!["choices"]![0]!["text"]!;
+        }
+
+        // Unset temperature: the model's 0, so every seed gives the greedy reply.
+        var greedy = await CompleteAsync(new { prompt = "Hello world", max_tokens = 12, temperature = 0 });
+        foreach (var seed in new[] { 1, 2, 3 })
+            Assert.Equal(greedy, await CompleteAsync(new { prompt = "Hello world", max_tokens = 12, seed }));
+        // A request's temperature overrides it: random weights give a flat distribution, so seeds disagree.
+        var sampled = await Task.WhenAll(Enumerable.Range(1, 4).Select(seed =>
+            CompleteAsync(new { prompt = "Hello world", max_tokens = 12, seed, temperature = 1.0, top_k = 0, top_p = 1.0 })));
+        Assert.True(sampled.Distinct().Count() > 1, string.Join(" | ", sampled));
+    }
+
+    [Fact]
+    public async Task A_model_without_sampling_keys_gets_HiPOs_recommended_defaults_with_a_top_k()
+    {
+        await using var server = await RunningServer.StartAsync(TestModels.PathOf(ScriptedModels.ThinkOff));
+        Assert.Equal(SamplingDefaults.Fallback, server.Engine.SamplingDefaults);
+        Assert.Equal(new SamplingDefaults(0.6f, 0.95f, 20, 0f, 1f), SamplingDefaults.Fallback);
     }
 
     private async Task<string> ConvertAsync(TinyQwen3Checkpoint checkpoint, string quantization, bool mergesAsPairs = true)

@@ -199,7 +199,9 @@ public sealed class ModelResolverTests : IAsyncLifetime
         Assert.Equal(15u, GgufReader.ReadMetadata(path)["general.file_type"]);
         Assert.Equal(4, LlamaRuntime.Greedy(path, "<|im_start|>user\nHello<|im_end|>\n<|im_start|>assistant\n<judge>\n", count: 4).Generated.Length);
         Assert.False(Directory.Exists(Path.Combine(Path.GetDirectoryName(path)!, "checkpoint")));
-        Assert.DoesNotContain(_hub.Requests, r => r.Path.Contains("generation_config", StringComparison.Ordinal));
+        // generation_config.json is fetched for its sampling defaults, which survive quantization.
+        Assert.Contains(_hub.Requests, r => r.Path.Contains("generation_config", StringComparison.Ordinal));
+        Assert.Equal(20, GgufReader.ReadMetadata(path)["general.sampling.top_k"]);
         Assert.Contains(_hub.Requests, r => r.Path.Contains("cursor=", StringComparison.Ordinal));
     }
 

@@ -56,6 +56,15 @@ internal sealed class TinyQwen3Checkpoint
 
     public bool Tied { get; }
 
+    /// <summary>The checkpoint's <c>generation_config.json</c>; Qwen3's (and HiPO's) recommended sampling by default.</summary>
+    public JsonObject GenerationConfig { get; set; } = new()
+    {
+        ["do_sample"] = true,
+        ["temperature"] = 0.6,
+        ["top_k"] = 20,
+        ["top_p"] = 0.95,
+    };
+
     public ReferenceBpe Tokenizer { get; }
 
     public int IdOf(string addedToken) => Tokenizer.AddedTokens[addedToken];
@@ -118,7 +127,7 @@ internal sealed class TinyQwen3Checkpoint
         files["config.json"] = Json(Config());
         files["tokenizer.json"] = Json(TokenizerJson(mergesAsPairs));
         files["tokenizer_config.json"] = Json(TokenizerConfig());
-        files["generation_config.json"] = Json(new JsonObject { ["temperature"] = 0.6 });
+        files["generation_config.json"] = Json(JsonNode.Parse(GenerationConfig.ToJsonString())!);
         files["README.md"] = Encoding.UTF8.GetBytes("# HiPO tiny\n");
         return files;
     }
