@@ -32,8 +32,7 @@ public sealed class BatchScheduler : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly int _contextSize;
     private readonly int _batchSize;
-    private readonly LLamaToken[] _budgetClosing;
-    private readonly string _budgetClosingText;
+    private readonly BudgetClosing _budgetClosing;
 
     private readonly RequestQueue _queue;
     private readonly KvLedger _ledger;
@@ -68,12 +67,11 @@ public sealed class BatchScheduler : IAsyncDisposable
         _executor = new BatchedExecutor(weights, contextParams);
         _contextSize = (int)_executor.Context.ContextSize;
         _batchSize = (int)_executor.Context.BatchSize;
-        _budgetClosingText = reasoning.BudgetClosing;
-        _budgetClosing = tokenizer.Tokenize(reasoning.BudgetClosing, special: true);
+        _budgetClosing = new BudgetClosing(reasoning.BudgetClosing, tokenizer.Tokenize(reasoning.BudgetClosing, special: true));
         _queue = new RequestQueue(options.MaxQueue, options.MaxParallel, options.QueueTimeoutSeconds);
         _ledger = new KvLedger(_contextSize, options.MaxParallel);
         _cache = new PrefixCache(options.CachedSequences);
-        _sampler = new StepSampler(weights);
+        _sampler = new StepSampler(weights, _budgetClosing);
         _thread = new Thread(Run) { IsBackground = true, Name = "hipo-decode-loop" };
         _thread.Start();
     }
@@ -116,7 +114,7 @@ public sealed class BatchScheduler : IAsyncDisposable
             throw new TooManyChoicesException($"n = {request.Choices} exceeds the {_options.MaxParallel} sequences this server decodes at once.");
         var prompt = _tokenizer.Tokenize(request.Prompt);
         var maxTokens = Plan(request, prompt.Length);
-        var closing = request.MaxReasoningTokens is null ? 0 : _budgetClosing.Length;
+        var closing = request.MaxReasoningTokens is null ? 0 : _budgetClosing.Tokens.Length;
         var reservation = prompt.Length + request.Choices * (maxTokens + closing);
         if (reservation > _contextSize)
             throw new ContextLengthExceededException(
@@ -353,9 +351,14 @@ public sealed class BatchScheduler : IAsyncDisposable
                 _logger.LogError(error, "Sampling failed for choice {Choice}; that choice ends with an error", sequence.Index);
                 Finish(request, sequence, FinishReason.Error, endedNaturally: false, "The server failed to sample this reply's next token.");
             }
-            else
+            else if (sequence.Finished is null)
             {
-                Advance(request, sequence, picks[i].Token, picks[i].Logprob);
+                PublishEvents(request, sequence, sequence.Events, sequence.Logprob);
+                if (sequence.Ending is { } ending)
+                {
+                    sequence.Finished = ending;
+                    request.Publish(new ChoiceFinished(sequence.Index, ending, sequence.Summary));
+                }
             }
         }
         for (var i = _active.Count - 1; i >= 0; i--)
@@ -470,35 +473,6 @@ public sealed class BatchScheduler : IAsyncDisposable
                 sequence.Next = [];
             }
         }
-    }
-
-    private void Advance(ActiveRequest request, Sequence sequence, LLamaToken token, TokenLogprob? logprob)
-    {
-        if (sequence.Finished is not null)
-            return;
-        sequence.Generated++;
-        if (token.IsEndOfGeneration(_weights.NativeHandle.Vocab))
-        {
-            Finish(request, sequence, FinishReason.Stop, endedNaturally: true);
-            return;
-        }
-
-        var events = new List<ModeEvent>();
-        sequence.Reply.OnToken(sequence.Decode(token), events);
-        sequence.Next = [token];
-        if (!sequence.Reply.IsComplete && sequence.Reply.InReasoning && sequence.Reply.ThinkTokens >= request.Request.MaxReasoningTokens)
-        {
-            // The reasoning budget is spent: close it in the sequence itself so the model goes on with its answer.
-            sequence.Reply.Inject(_budgetClosingText, events);
-            sequence.Next = [token, .. _budgetClosing];
-            sequence.ReasoningTruncated = true;
-        }
-        PublishEvents(request, sequence, events, logprob);
-
-        if (sequence.Reply.IsComplete)
-            Finish(request, sequence, FinishReason.Stop, endedNaturally: true);
-        else if (sequence.Generated >= request.MaxTokens)
-            Finish(request, sequence, FinishReason.Length, endedNaturally: false);
     }
 
     private static void PublishEvents(ActiveRequest request, Sequence sequence, List<ModeEvent> events, TokenLogprob? logprob)

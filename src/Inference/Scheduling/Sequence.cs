@@ -1,9 +1,13 @@
 using HiPO.Inference.Sampling;
+using HiPO.ModeParsing;
 using LLama;
 using LLama.Batched;
 using LLama.Native;
 
 namespace HiPO.Inference.Scheduling;
+
+/// <summary>What closes the reasoning when its budget is spent: its text and its tokens.</summary>
+internal sealed record BudgetClosing(string Text, LLamaToken[] Tokens);
 
 /// <summary>One choice being generated: its KV sequence, sampler, decoder and reply state. Owned by the loop thread.</summary>
 internal sealed class Sequence : IDisposable
@@ -43,6 +47,15 @@ internal sealed class Sequence : IDisposable
 
     public FinishReason? Finished { get; set; }
 
+    /// <summary>Reply events of the token just advanced, for the loop to publish.</summary>
+    public List<ModeEvent> Events { get; } = [];
+
+    /// <summary>The log-probability of the token just advanced, if asked for.</summary>
+    public TokenLogprob? Logprob { get; private set; }
+
+    /// <summary>How the choice ends with the token just advanced; null while it goes on.</summary>
+    public FinishReason? Ending { get; private set; }
+
     /// <summary>
     /// Picks the next token from this sequence's logits and, when asked for, its log-probability. Touches only this
     /// sequence's state, so the sequences of one step are picked in parallel (the reply state is only read).
@@ -55,7 +68,44 @@ internal sealed class Sequence : IDisposable
         return ((LLamaToken)token, logprob);
     }
 
-    public string Decode(LLamaToken token)
+    /// <summary>
+    /// Moves the reply on by a sampled token: its text through the reply parser and stop strings, the reasoning budget
+    /// (closing the reasoning in the sequence itself, so the model goes on with its answer), and whether the choice
+    /// ends. Like <see cref="Pick"/> it touches only this sequence, so it runs beside the other sequences' work; the
+    /// loop publishes <see cref="Events"/> and <see cref="Ending"/> afterwards.
+    /// </summary>
+    public void Advance(LLamaToken token, TokenLogprob? logprob, int maxTokens, int? maxReasoningTokens, BudgetClosing closing, SafeLlamaModelHandle.Vocabulary vocab)
+    {
+        Events.Clear();
+        Logprob = logprob;
+        Ending = null;
+        Generated++;
+        if (token.IsEndOfGeneration(vocab))
+        {
+            End(FinishReason.Stop, endedNaturally: true);
+            return;
+        }
+        Reply.OnToken(Decode(token), Events);
+        Next = [token];
+        if (!Reply.IsComplete && Reply.InReasoning && Reply.ThinkTokens >= maxReasoningTokens)
+        {
+            Reply.Inject(closing.Text, Events);
+            Next = [token, .. closing.Tokens];
+            ReasoningTruncated = true;
+        }
+        if (Reply.IsComplete)
+            End(FinishReason.Stop, endedNaturally: true);
+        else if (Generated >= maxTokens)
+            End(FinishReason.Length, endedNaturally: false);
+    }
+
+    private void End(FinishReason reason, bool endedNaturally)
+    {
+        Reply.Finish(endedNaturally, Events);
+        Ending = reason;
+    }
+
+    private string Decode(LLamaToken token)
     {
         _decoder.Add(token);
         return _decoder.Read();

@@ -4,11 +4,12 @@ using LLama.Native;
 namespace HiPO.Inference.Scheduling;
 
 /// <summary>
-/// Samples every sequence a step produced logits for, in parallel: each sequence has its own sampler chain and reads
-/// its own row of logits (forks share a row, read only), so no state is shared. The logit rows are located on the
-/// loop thread (that call synchronizes with the device); only the pure host work fans out.
+/// Samples every sequence a step produced logits for and moves its reply on (<see cref="Sequence.Advance"/>), in
+/// parallel: each sequence has its own sampler chain, decoder and reply parser and reads its own row of logits (forks
+/// share a row, read only), so no state is shared. The logit rows are located on the loop thread (that call
+/// synchronizes with the device); only the pure host work fans out, and the loop publishes the results in order.
 /// </summary>
-internal sealed class StepSampler(LLamaWeights weights)
+internal sealed class StepSampler(LLamaWeights weights, BudgetClosing closing)
 {
     /// <summary>
     /// Below this many sequences, or on a machine with few cores (where llama.cpp's own threads take them all), the
@@ -20,8 +21,8 @@ internal sealed class StepSampler(LLamaWeights weights)
     private IntPtr[] _rows = [];
     private Pick[] _picks = [];
 
-    /// <summary>A sampled token, or why sampling failed for that sequence.</summary>
-    public readonly record struct Pick(LLamaToken Token, TokenLogprob? Logprob, Exception? Error);
+    /// <summary>Null when the sequence advanced (see its <see cref="Sequence.Events"/>), else why sampling failed for it.</summary>
+    public readonly record struct Pick(Exception? Error);
 
     /// <summary>Internal hook for tests: called with each sequence's index before it is sampled (to inject a failure).</summary>
     public Action<int>? Fault { get; set; }
@@ -44,28 +45,29 @@ internal sealed class StepSampler(LLamaWeights weights)
         if (count < ParallelFrom)
         {
             for (var i = 0; i < count; i++)
-                _picks[i] = PickOne(items[i].Sequence, _rows[i], vocabularySize);
+                _picks[i] = PickOne(items[i].Request, items[i].Sequence, _rows[i], vocabularySize);
         }
         else
         {
             var rows = _rows;
             var picks = _picks;
-            Parallel.For(0, count, i => picks[i] = PickOne(items[i].Sequence, rows[i], vocabularySize));
+            Parallel.For(0, count, i => picks[i] = PickOne(items[i].Request, items[i].Sequence, rows[i], vocabularySize));
         }
         return _picks.AsSpan(0, count);
     }
 
-    private unsafe Pick PickOne(Sequence sequence, IntPtr row, int vocabularySize)
+    private unsafe Pick PickOne(ActiveRequest request, Sequence sequence, IntPtr row, int vocabularySize)
     {
         try
         {
             Fault?.Invoke(sequence.Index);
             var (token, logprob) = sequence.Pick(new ReadOnlySpan<float>((void*)row, vocabularySize), _vocab);
-            return new Pick(token, logprob, null);
+            sequence.Advance(token, logprob, request.MaxTokens, request.Request.MaxReasoningTokens, closing, _vocab);
+            return new Pick(null);
         }
         catch (Exception e)
         {
-            return new Pick(default, null, e);
+            return new Pick(e);
         }
     }
 }
