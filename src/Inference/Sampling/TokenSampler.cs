@@ -25,6 +25,7 @@ internal sealed class TokenSampler : IDisposable
     public const int PenaltyWindow = 64;
 
     private const int HistogramBins = 1024;
+    private const int FewCandidates = 64;
     private const float HistogramSpan = 40f;
 
     // Vocabulary-sized scratch space, per thread: allocated once, never per token.
@@ -138,23 +139,34 @@ internal sealed class TokenSampler : IDisposable
         var best = _values[0];
         if (float.IsNegativeInfinity(best))
             return _ids[0];
-        var total = 0.0;
-        for (var i = 0; i < count; i++)
-            total += Math.Exp(_values[i] - best);
         var keep = count;
         if (_settings.TopP < 1f)
         {
-            var cumulative = 0.0;
+            var total = 0.0;
             for (var i = 0; i < count; i++)
-            {
-                cumulative += Math.Exp(_values[i] - best);
-                if (cumulative >= _settings.TopP * total)
-                {
-                    keep = i + 1;
-                    break;
-                }
-            }
+                total += Math.Exp(_values[i] - best);
+            keep = NucleusSize(count, best, _settings.TopP * total) ?? count;
         }
+        return Draw(keep);
+    }
+
+    /// <summary>How many of the sorted candidates it takes for their mass (relative to the best) to reach <paramref name="goal"/>; null if all of them do not.</summary>
+    private int? NucleusSize(int count, float best, double goal)
+    {
+        var cumulative = 0.0;
+        for (var i = 0; i < count; i++)
+        {
+            cumulative += Math.Exp(_values[i] - best);
+            if (cumulative >= goal)
+                return i + 1;
+        }
+        return null;
+    }
+
+    /// <summary>min-p, temperature and the draw over the first <paramref name="keep"/> sorted candidates.</summary>
+    private int Draw(int keep)
+    {
+        var best = _values[0];
         if (_settings.MinP > 0f)
         {
             var floor = best + MathF.Log(_settings.MinP);
@@ -198,6 +210,11 @@ internal sealed class TokenSampler : IDisposable
             var offsets = Scratch(ref _offsetScratch, logits.Length);
             weights.CopyTo(offsets);
             TensorPrimitives.Exp(offsets, weights);
+            // A trained model's nucleus is usually a handful of tokens: when the best few already hold top_p of the
+            // mass, the draw is over them alone. Only a flat distribution needs the histogram and full passes.
+            var count = SelectFew(logits);
+            if (NucleusSize(count, max, _settings.TopP * TensorPrimitives.Sum(weights)) is { } nucleus)
+                return Draw(nucleus);
             cut = Math.Max(cut, TopPCut(logits, offsets, weights, max, _settings.TopP));
             TensorPrimitives.Multiply(offsets, 1f / _settings.Temperature, weights);
         }
@@ -220,6 +237,17 @@ internal sealed class TokenSampler : IDisposable
                 return id;
         }
         return last;
+    }
+
+    /// <summary>The <see cref="FewCandidates"/> best tokens of <paramref name="logits"/> (overrides already applied), into the candidate buffers.</summary>
+    private int SelectFew(ReadOnlySpan<float> logits)
+    {
+        if (_ids.Length < FewCandidates)
+        {
+            _ids = new int[FewCandidates];
+            _values = new float[FewCandidates];
+        }
+        return TopKSelector.Select(logits, FewCandidates, _ids, _values);
     }
 
     /// <summary>

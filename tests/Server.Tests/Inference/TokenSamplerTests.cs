@@ -14,15 +14,18 @@ public sealed class TokenSamplerTests
 {
     private const int Vocabulary = 151_936;
 
-    /// <summary>Random logits shaped like a trained model's: a few strong candidates over a long, low tail.</summary>
-    private static float[] Logits(int seed, float spread = 2.5f)
+    /// <summary>
+    /// Random logits: a dozen strong candidates over a long tail that holds much of the mass, or (<paramref name="peaked"/>)
+    /// almost none of it, as with a trained model, where the top-p nucleus is a handful of tokens.
+    /// </summary>
+    private static float[] Logits(int seed, bool peaked = false)
     {
         var random = new Random(seed);
         var logits = new float[Vocabulary];
         for (var i = 0; i < logits.Length; i++)
-            logits[i] = (float)(random.NextDouble() * random.NextDouble() * spread * 4);
+            logits[i] = (float)(random.NextDouble() * random.NextDouble() * 10);
         for (var i = 0; i < 12; i++)
-            logits[random.Next(Vocabulary)] += 8 + i * 0.4f;
+            logits[random.Next(Vocabulary)] += (peaked ? 20 : 8) + i * 0.4f;
         return logits;
     }
 
@@ -99,21 +102,22 @@ public sealed class TokenSamplerTests
         Assert.NotEqual(first, penalized.Sample(logits, false));
     }
 
-    public static TheoryData<int, float, float, float> Chains => new()
+    public static TheoryData<int, float, float, float, bool> Chains => new()
     {
-        { 20, 0.95f, 0f, 0.6f },   // HiPO's defaults
-        { 40, 1f, 0f, 1f },        // llama-server's top-k alone
-        { 0, 0.95f, 0f, 0.6f },    // top-k off: top-p over the whole vocabulary
-        { 0, 0.8f, 0.05f, 1.2f },  // top-k off with min-p
-        { 0, 1f, 0f, 0.7f },       // no truncation at all
-        { 5, 0.5f, 0.2f, 1.5f },
+        { 20, 0.95f, 0f, 0.6f, false },   // HiPO's defaults
+        { 40, 1f, 0f, 1f, false },        // llama-server's top-k alone
+        { 0, 0.95f, 0f, 0.6f, false },    // top-k off: top-p over the whole vocabulary (the histogram)
+        { 0, 0.95f, 0f, 1.3f, true },     // top-k off on a peaked distribution (the nucleus within the best few)
+        { 0, 0.8f, 0.05f, 1.2f, false },  // top-k off with min-p
+        { 0, 1f, 0f, 0.7f, false },       // no truncation at all
+        { 5, 0.5f, 0.2f, 1.5f, false },
     };
 
     [Theory]
     [MemberData(nameof(Chains))]
-    public void Samples_follow_the_reference_distribution(int topK, float topP, float minP, float temperature)
+    public void Samples_follow_the_reference_distribution(int topK, float topP, float minP, float temperature, bool peaked)
     {
-        var logits = Logits(3);
+        var logits = Logits(3, peaked);
         var settings = new SamplingSettings { TopK = topK, TopP = topP, MinP = minP, Temperature = temperature };
         var expected = Reference(logits, settings);
         var counts = new Dictionary<int, int>();
