@@ -23,9 +23,11 @@ public sealed class JsonSchemaGrammar
     /// </summary>
     public const int MaxRepetitions = 1999;
 
+    // char excludes what is not Unicode text although llama.cpp's UTF-8 decoder or JSON's syntax lets it through:
+    // surrogates (raw or as \u escapes) and code points past U+10FFFF.
     private const string Primitives = """
         string ::= "\"" char* "\""
-        char ::= [^"\\\x00-\x1F] | "\\" (["\\/bfnrt] | "u" [0-9a-fA-F]{4})
+        char ::= [^"\\\x00-\x1F\uD800-\uDFFF\U00110000-\UFFFFFFFF] | "\\" (["\\/bfnrt] | "u" ([0-9a-cA-CefEF] [0-9a-fA-F]{3} | [dD] [0-7] [0-9a-fA-F]{2}))
         number ::= "-"? ("0" | [1-9] [0-9]{0,15}) ("." [0-9]{1,16})? ([eE] [-+]? [0-9]{1,3})?
         integer ::= "-"? ("0" | [1-9] [0-9]{0,15})
         boolean ::= "true" | "false"
@@ -399,33 +401,24 @@ public sealed class JsonSchemaGrammar
     }
 
     /// <summary>
-    /// The strings of <c>pattern</c>, else of <c>format</c>. With both, the pattern is generated when it compiles (it is
-    /// the stricter); when it uses constructs outside the subset, the format's plain spelling (see <see cref="StringFormats"/>).
+    /// The strings of a known <c>format</c>, else of <c>pattern</c>. Generators write both for the same thing (zod:
+    /// <c>format: email</c> with its own email pattern); the format's plain spelling (see <see cref="StringFormats"/>)
+    /// meets the format's definition and such patterns, where a pattern alone can be looser than the format.
     /// </summary>
     private static StringLanguage? StringLanguage(JsonElement schema, string path, Func<string, string> define, int minLength, int? maxLength)
     {
         string? format = null;
         if (schema.TryGetProperty("format", out var f))
             format = f.ValueKind == JsonValueKind.String ? f.GetString() : throw Refuse(path, "format", "must be a string");
-        var formatPattern = format is null || StringFormats.NumberAnnotations.Contains(format) ? null : StringFormats.PatternOf(format);
+        if (format is not null && StringFormats.PatternOf(format) is { } formatPattern)
+            return RegexGrammar.Compile(formatPattern, path, define, minLength, maxLength);
         if (schema.TryGetProperty("pattern", out var p))
-        {
-            if (p.ValueKind != JsonValueKind.String)
-                throw Refuse(path, "pattern", "must be a string");
-            try
-            {
-                return RegexGrammar.Compile(p.GetString()!, path, define, minLength, maxLength);
-            }
-            catch (UnsupportedSchemaException) when (formatPattern is not null)
-            {
-                return RegexGrammar.Compile(formatPattern, path, define, minLength, maxLength);
-            }
-        }
+            return p.ValueKind == JsonValueKind.String
+                ? RegexGrammar.Compile(p.GetString()!, path, define, minLength, maxLength)
+                : throw Refuse(path, "pattern", "must be a string");
         if (format is null || StringFormats.NumberAnnotations.Contains(format))
             return null;
-        return formatPattern is not null
-            ? RegexGrammar.Compile(formatPattern, path, define, minLength, maxLength)
-            : throw Refuse(path, "format", $"'{format}' is not supported; supported formats are {string.Join(", ", StringFormats.Names)} (or give a pattern)");
+        throw Refuse(path, "format", $"'{format}' is not supported; supported formats are {string.Join(", ", StringFormats.Names)} (or give a pattern)");
     }
 
     private string NumberRule(JsonElement schema, string type, string path)
