@@ -18,7 +18,7 @@ internal sealed class Sequence : IDisposable
         Index = index;
         Conversation = conversation;
         KvTokens = kvTokens;
-        Reply = new ReplyTracker(request.Prompt, request.Stop, request.RawCompletion);
+        Reply = new ReplyTracker(request.Prompt, request.Stop, request.RawCompletion, constrainedAnswer: request.AnswerGrammar is not null);
         var seed = request.Sampling.Seed is { } s ? unchecked(s + (uint)index) : (uint)Random.Shared.Next();
         _sampler = CreateSampler(request.Sampling, seed, grammar: null);
         if (request.AnswerGrammar is { } gbnf)
