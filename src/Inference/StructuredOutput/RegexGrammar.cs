@@ -198,17 +198,20 @@ internal sealed class RegexGrammar
             return null;
         var text = string.Concat(_pattern[(_at + 1)..close].Select(char.ConvertFromUtf32));
         var parts = text.Split(',');
-        if (parts.Length > 2 || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var min))
+        if (parts.Length > 2 || parts[0].Length == 0 || !parts.All(p => p.All(char.IsAsciiDigit)))
             return null;
+        if (parts.Any(p => p.Length > 9))
+            throw Refuse($"the repetition {{{text}}} exceeds the limit of {JsonSchemaGrammar.MaxRepetitions}");
+        var min = int.Parse(parts[0], CultureInfo.InvariantCulture);
         int? max = min;
         if (parts.Length == 2)
         {
             if (parts[1].Length == 0)
                 max = null;
-            else if (int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var m) && m >= min)
+            else if (int.Parse(parts[1], CultureInfo.InvariantCulture) is var m && m >= min)
                 max = m;
             else
-                return null;
+                throw Refuse($"the repetition {{{text}}} has its bounds out of order");
         }
         _at = close + 1;
         return (min, max);
@@ -342,21 +345,23 @@ internal sealed class RegexGrammar
         return result;
     }
 
+    /// <summary>The shortest and longest string lengths (null: unbounded), saturating at <see cref="int.MaxValue"/>.</summary>
     private static (int Min, int? Max) Lengths(Node node)
     {
+        static int Cap(long value) => (int)Math.Min(value, int.MaxValue);
         switch (node)
         {
             case CharSet:
                 return (1, 1);
             case Sequence s:
                 var parts = s.Items.Select(Lengths).ToList();
-                return (parts.Sum(p => p.Min), parts.All(p => p.Max is not null) ? parts.Sum(p => p.Max!.Value) : null);
+                return (Cap(parts.Sum(p => (long)p.Min)), parts.All(p => p.Max is not null) ? Cap(parts.Sum(p => (long)p.Max!.Value)) : null);
             case Alternation a:
                 var options = a.Options.Select(Lengths).ToList();
                 return (options.Min(p => p.Min), options.All(p => p.Max is not null) ? options.Max(p => p.Max!.Value) : null);
             case Repeat r:
                 var (min, max) = Lengths(r.Item);
-                return (min * r.Min, r.Max is { } m && max is { } x ? x * m : max == 0 ? 0 : null);
+                return (Cap((long)min * r.Min), r.Max is { } m && max is { } x ? Cap((long)x * m) : max == 0 ? 0 : null);
             default:
                 throw new InvalidOperationException();
         }

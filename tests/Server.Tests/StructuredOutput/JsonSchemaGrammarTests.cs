@@ -38,6 +38,8 @@ public sealed class JsonSchemaGrammarTests
     [InlineData("""{"type":"array","minItems":2001}""", "$.minItems", "1999")]
     [InlineData("""{"type":"string","pattern":"^a{2500}$"}""", "$.pattern", "1999")]
     [InlineData("""{"type":"string","pattern":"^(?=a)b$"}""", "$.pattern", "lookaround")]
+    [InlineData("""{"type":"string","pattern":"^a{99999999999}$"}""", "$.pattern", "1999")]
+    [InlineData("""{"type":"string","pattern":"^a{3,2}$"}""", "$.pattern", "out of order")]
     [InlineData("""{"type":"string","pattern":"^(a)\\1$"}""", "$.pattern", "backreference")]
     [InlineData("""{"type":"string","format":"ipv6"}""", "$.format", "ipv6")]
     [InlineData("""{"type":"number","multipleOf":0.5}""", "$.multipleOf", "multipleOf")]
