@@ -37,6 +37,8 @@ public sealed class JsonSchemaGrammar
         array ::= "[" (value ("," value)*)? "]"
         """;
 
+    private const int MaxMerges = 1000;
+
     private static readonly HashSet<string> Annotations =
     [
         "title", "description", "default", "examples", "example", "$schema", "$comment", "$id", "$defs", "definitions",
@@ -64,6 +66,7 @@ public sealed class JsonSchemaGrammar
     private string _rootPath = "$";
     // References being compiled with no input consumed since they were entered: reaching one again is left recursion.
     private HashSet<string> _unconsumed = new(StringComparer.Ordinal);
+    private int _merges;
 
     /// <summary>A grammar for any JSON object (<c>response_format: json_object</c>).</summary>
     public static string AnyObject() => "root ::= \"\\n\"? object\n" + Primitives;
@@ -119,9 +122,9 @@ public sealed class JsonSchemaGrammar
                 throw Refuse(path, property.Name, "is not supported");
 
         if (schema.TryGetProperty("$ref", out var reference))
-            return HasConstraints(schema, "$ref") ? Rule(Merge([schema], path), path) : ReferenceRule(reference, path);
+            return HasConstraints(schema, "$ref") ? Merged([schema], path) : ReferenceRule(reference, path);
         if (schema.TryGetProperty("allOf", out _))
-            return Rule(Merge([schema], path), path);
+            return Merged([schema], path);
         if (schema.TryGetProperty("nullable", out var nullable))
         {
             if (nullable.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
@@ -157,7 +160,7 @@ public sealed class JsonSchemaGrammar
         var rules = options.EnumerateArray().Select((option, i) =>
         {
             var at = $"{path}.{keyword}[{i}]";
-            return Rule(shared ? Merge([rest, option], at) : option, at);
+            return shared ? Merged([rest, option], at) : Rule(option, at);
         });
         return Define("(" + string.Join(" | ", rules) + ")");
     }
@@ -498,6 +501,17 @@ public sealed class JsonSchemaGrammar
                 throw Refuse(path, "$ref", $"'{pointer}' does not resolve");
         }
         return node;
+    }
+
+    /// <summary>
+    /// The rule for schemas merged into one. Merging inlines references rather than naming them, so a budget of merges
+    /// per schema stops one that would recurse without end (or branch exponentially) through them.
+    /// </summary>
+    private string Merged(List<JsonElement> schemas, string path)
+    {
+        if (++_merges > MaxMerges)
+            throw Refuse(path, "$ref", $"recurses through allOf/anyOf merges without end (more than {MaxMerges} merges)");
+        return Rule(Merge(schemas, path), path);
     }
 
     /// <summary>

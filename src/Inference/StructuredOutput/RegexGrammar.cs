@@ -22,6 +22,9 @@ internal sealed class RegexGrammar
 {
     private const int MaxCodePoint = 0x10FFFF;
 
+    // The parser and the emitter recurse per group; a bound keeps a hostile pattern from exhausting the stack.
+    private const int MaxGroupDepth = 32;
+
     private abstract record Node;
 
     private sealed record CharSet(List<(int Lo, int Hi)> Ranges) : Node;
@@ -36,6 +39,7 @@ internal sealed class RegexGrammar
     private readonly string _path;
     private readonly Func<string, string> _define;
     private int _at;
+    private int _groupDepth;
 
     private RegexGrammar(string pattern, string path, Func<string, string> define)
     {
@@ -127,6 +131,8 @@ internal sealed class RegexGrammar
         switch (c)
         {
             case '(':
+                if (++_groupDepth > MaxGroupDepth)
+                    throw Refuse($"groups nest deeper than {MaxGroupDepth}");
                 if (Peek() == '?')
                 {
                     if (Peek(1) == ':')
@@ -140,6 +146,7 @@ internal sealed class RegexGrammar
                 if (_at >= end || _pattern[_at] != ')')
                     throw Refuse("a group is not closed");
                 _at++;
+                _groupDepth--;
                 return inner;
             case '[':
                 return ParseClass(end);
