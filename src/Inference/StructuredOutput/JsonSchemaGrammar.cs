@@ -275,9 +275,10 @@ public sealed class JsonSchemaGrammar
 
         if (hasNames && names.ValueKind == JsonValueKind.Object && (names.TryGetProperty("enum", out _) || names.TryGetProperty("const", out _)))
         {
-            var keys = names.TryGetProperty("const", out var single) ? [single] : names.GetProperty("enum").EnumerateArray().ToList();
-            if (keys.Any(k => k.ValueKind != JsonValueKind.String))
-                throw Refuse($"{path}.propertyNames", "enum", "must list strings");
+            var keys = names.TryGetProperty("const", out var single) ? [single]
+                : names.GetProperty("enum") is { ValueKind: JsonValueKind.Array } listed ? listed.EnumerateArray().ToList() : [];
+            if (keys.Count == 0 || keys.Any(k => k.ValueKind != JsonValueKind.String))
+                throw Refuse($"{path}.propertyNames", "enum", "must be a non-empty list of strings");
             if (minProperties > 0 || maxProperties < keys.Count)
                 throw Refuse(path, minProperties > 0 ? "minProperties" : "maxProperties", "is not supported with an enum of property names");
             return Define(("\"{\" " + Members([.. keys.Distinct(JsonElementText.Instance).Select(k => (false, Literal(k) + " \":\" " + value))], 0, first: true) + " \"}\"")
@@ -527,7 +528,7 @@ public sealed class JsonSchemaGrammar
         foreach (var part in parts)
         foreach (var property in part.EnumerateObject())
             MergeKeyword(merged, property.Name, property.Value, path);
-        return JsonDocument.Parse(merged.ToJsonString()).RootElement;
+        return Element(merged);
     }
 
     /// <summary>Flattens nested allOf and inlines $ref targets into the list of schemas to merge.</summary>
@@ -556,7 +557,7 @@ public sealed class JsonSchemaGrammar
         var existing = merged[name];
         if (existing is null)
         {
-            merged[name] = JsonNode.Parse(value.GetRawText());
+            merged[name] = Node(value);
             return;
         }
         switch (name)
@@ -565,19 +566,19 @@ public sealed class JsonSchemaGrammar
                 foreach (var property in value.EnumerateObject())
                 {
                     var other = properties[property.Name];
-                    properties[property.Name] = other is null || JsonNode.DeepEquals(other, JsonNode.Parse(property.Value.GetRawText()))
-                        ? JsonNode.Parse(property.Value.GetRawText())
-                        : new JsonObject { ["allOf"] = new JsonArray(other.DeepClone(), JsonNode.Parse(property.Value.GetRawText())) };
+                    properties[property.Name] = other is null || JsonNode.DeepEquals(other, Node(property.Value))
+                        ? Node(property.Value)
+                        : new JsonObject { ["allOf"] = new JsonArray(other.DeepClone(), Node(property.Value)) };
                 }
                 return;
             case "required" when value.ValueKind == JsonValueKind.Array && existing is JsonArray list:
                 foreach (var item in value.EnumerateArray())
-                    if (!list.Any(n => JsonNode.DeepEquals(n, JsonNode.Parse(item.GetRawText()))))
-                        list.Add(JsonNode.Parse(item.GetRawText()));
+                    if (!list.Any(n => JsonNode.DeepEquals(n, Node(item))))
+                        list.Add(Node(item));
                 return;
             case "type":
-                var types = TypeSet(existing).Intersect(TypeSet(JsonNode.Parse(value.GetRawText()))).ToList();
-                if (TypeSet(existing).Contains("number") && TypeSet(JsonNode.Parse(value.GetRawText())).Contains("integer") && !types.Contains("integer"))
+                var types = TypeSet(existing).Intersect(TypeSet(Node(value))).ToList();
+                if (TypeSet(existing).Contains("number") && TypeSet(Node(value)).Contains("integer") && !types.Contains("integer"))
                     types.Add("integer");
                 merged[name] = types.Count switch
                 {
@@ -586,35 +587,45 @@ public sealed class JsonSchemaGrammar
                     _ => new JsonArray([.. types.Select(t => (JsonNode)t)]),
                 };
                 return;
-            case "minimum" or "exclusiveMinimum" or "minLength" or "minItems" or "minProperties" when value.ValueKind == JsonValueKind.Number:
+            case "minimum" or "exclusiveMinimum" or "minLength" or "minItems" or "minProperties" when value.ValueKind == JsonValueKind.Number && existing.GetValueKind() == JsonValueKind.Number:
                 merged[name] = Math.Max(existing.GetValue<double>(), value.GetDouble());
                 return;
-            case "maximum" or "exclusiveMaximum" or "maxLength" or "maxItems" or "maxProperties" when value.ValueKind == JsonValueKind.Number:
+            case "maximum" or "exclusiveMaximum" or "maxLength" or "maxItems" or "maxProperties" when value.ValueKind == JsonValueKind.Number && existing.GetValueKind() == JsonValueKind.Number:
                 merged[name] = Math.Min(existing.GetValue<double>(), value.GetDouble());
                 return;
         }
-        if (!Annotations.Contains(name) && !JsonNode.DeepEquals(existing, JsonNode.Parse(value.GetRawText())))
+        if (!Annotations.Contains(name) && !JsonNode.DeepEquals(existing, Node(value)))
             throw Refuse(path, "allOf", $"cannot be merged: '{name}' differs between its schemas");
     }
 
     private static IEnumerable<string> TypeSet(JsonNode? type) => type switch
     {
-        JsonArray list => list.Select(t => t?.GetValue<string>() ?? ""),
-        JsonValue single => [single.GetValue<string>()],
+        JsonArray list => list.Select(TypeName),
+        JsonValue single => [TypeName(single)],
         _ => [],
     };
+
+    /// <summary>A type name; anything else is kept as an impossible name, which Types() refuses by path.</summary>
+    private static string TypeName(JsonNode? type) => type is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : "?";
 
     /// <summary>Whether the schema has keywords other than annotations (and <paramref name="except"/>).</summary>
     private static bool HasConstraints(JsonElement schema, string? except = null) =>
         schema.EnumerateObject().Any(p => p.Name != except && !Annotations.Contains(p.Name));
+
+    // Merging can nest a schema a little deeper than the request held it (properties in allOf).
+    private static readonly JsonDocumentOptions Deep = new() { MaxDepth = 256 };
+
+    private static JsonNode? Node(JsonElement value) => JsonNode.Parse(value.GetRawText(), documentOptions: Deep);
+
+    private static JsonElement Element(JsonNode node) => JsonDocument.Parse(node.ToJsonString(), Deep).RootElement;
 
     private static JsonElement Without(JsonElement schema, params string[] names)
     {
         var copy = new JsonObject();
         foreach (var property in schema.EnumerateObject())
             if (!names.Contains(property.Name))
-                copy[property.Name] = JsonNode.Parse(property.Value.GetRawText());
-        return JsonDocument.Parse(copy.ToJsonString()).RootElement;
+                copy[property.Name] = Node(property.Value);
+        return Element(copy);
     }
 
     private static HashSet<string> Names(JsonElement schema, string keyword, string path)

@@ -57,6 +57,9 @@ public sealed class JsonSchemaGrammarTests
     [InlineData("""{"type":"string","pattern":"^[a-z]+$","maxLength":5,"minLength":9}""", "$.maxLength", "below")]
     [InlineData("""{"type":"object","properties":{"a":{"type":"string"}},"required":["b"],"additionalProperties":false}""", "$.required", "'b'")]
     [InlineData("""{"type":"string","minLength":"2"}""", "$.minLength", "non-negative integer")]
+    [InlineData("""{"allOf":[{"minimum":"1"},{"minimum":2}]}""", "$.allOf", "differs")]
+    [InlineData("""{"allOf":[{"type":[5]},{"type":"string"}]}""", "$.allOf", "different types")]
+    [InlineData("""{"type":"object","propertyNames":{"enum":"a"},"additionalProperties":{}}""", "propertyNames.enum", "non-empty list")]
     public void Unsupported_constructs_are_refused_with_keyword_and_path(string schema, string path, string reason)
     {
         var error = Assert.Throws<UnsupportedSchemaException>(() => JsonSchemaGrammar.FromSchema(Schema(schema)));
