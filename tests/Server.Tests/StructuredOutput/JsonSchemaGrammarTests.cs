@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using HiPO.Inference.StructuredOutput;
 
 namespace HiPO.Server.Tests.StructuredOutput;
@@ -87,5 +88,57 @@ public sealed class JsonSchemaGrammarTests
 
         Assert.Contains("boolean", grammar);
         Assert.True(NativeGrammar.Accepts(grammar), grammar);
+    }
+
+    [Fact]
+    public void Mutated_corpus_schemas_compile_or_are_refused_and_never_throw_anything_else()
+    {
+        var random = new Random(1616);
+        JsonNode?[] replacements = [5, -1, 1e300, "x", "", true, false, null, new JsonArray(), new JsonArray(1, "a"), new JsonObject(), JsonNode.Parse("""{"$ref":"#"}""")];
+        var compiled = 0;
+        for (var round = 0; round < 2000; round++)
+        {
+            var schema = SchemaCorpus.All[random.Next(SchemaCorpus.All.Count)].Schema.DeepClone();
+            var nodes = Descendants(schema).ToList();
+            var target = nodes[random.Next(nodes.Count)];
+            var replacement = replacements[random.Next(replacements.Length)]?.DeepClone();
+            switch (target.Parent)
+            {
+                case JsonObject parent:
+                    parent[target.GetPropertyName()] = replacement;
+                    break;
+                case JsonArray array:
+                    array[target.GetElementIndex()] = replacement;
+                    break;
+                default:
+                    continue;
+            }
+            try
+            {
+                var grammar = JsonSchemaGrammar.FromSchema(Schema(schema.ToJsonString()));
+                Assert.True(NativeGrammar.Accepts(grammar), $"llama.cpp refused the grammar for {schema.ToJsonString()}");
+                compiled++;
+            }
+            catch (UnsupportedSchemaException)
+            {
+            }
+        }
+        Assert.True(compiled > 100, $"only {compiled} mutated schemas compiled");
+    }
+
+    private static IEnumerable<JsonNode> Descendants(JsonNode node)
+    {
+        var children = node switch
+        {
+            JsonObject o => o.Select(p => p.Value),
+            JsonArray a => a.AsEnumerable(),
+            _ => [],
+        };
+        foreach (var child in children.OfType<JsonNode>())
+        {
+            yield return child;
+            foreach (var below in Descendants(child))
+                yield return below;
+        }
     }
 }

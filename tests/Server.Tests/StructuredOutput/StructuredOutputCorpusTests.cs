@@ -23,7 +23,7 @@ public sealed class StructuredOutputCorpusTests : IAsyncLifetime
         _server = await RunningServer.StartAsync(TestModels.PathOf(ScriptedModels.ThinkOff));
         // Strings stay ASCII here (every byte token that starts a multi-byte character is banned): the random walk would
         // otherwise pick overlong or out-of-range UTF-8, which llama.cpp's grammar decodes leniently and the server's
-        // decoder does not (the sampler should reject them, see the README), and combining marks, which JsonSchema.Net
+        // decoder does not (a check the sampler does not make yet), and combining marks, which JsonSchema.Net
         // counts as part of the character before them, where JSON Schema counts code points as the grammar does.
         var response = await _server.Http.PostAsJsonAsync("/tokenize", new { content = "A" });
         var byteZero = (int)(await Sse.JsonAsync(response))["tokens"]![0]! - 'A';
