@@ -12,8 +12,13 @@ public readonly record struct AnswerPiece(string Content, ExtractedToolCall? Too
 /// Pulls Qwen-style <c>&lt;tool_call&gt;{"name": ..., "arguments": {...}}&lt;/tool_call&gt;</c> blocks out of streamed
 /// answer text (never the reasoning: the caller feeds it answer text only). Text outside the blocks passes through as
 /// soon as it cannot start a tag. A block whose JSON is not a call is passed on as content, unchanged, so nothing is lost.
+/// A closing tag inside a JSON string (<c>{"text": "&lt;/tool_call&gt;"}</c>) is part of the arguments, not the end of the call.
 /// </summary>
-public sealed class ToolCallExtractor
+/// <param name="callsOnly">
+/// The answer was constrained to tool calls (tool_choice required or a named function): the text between calls is
+/// layout and is dropped, and so is a call cut off by a limit, so that the markup never reaches the content.
+/// </param>
+public sealed class ToolCallExtractor(bool callsOnly = false)
 {
     public const string Open = "<tool_call>";
     public const string Close = "</tool_call>";
@@ -32,7 +37,7 @@ public sealed class ToolCallExtractor
             var buffer = _held.ToString();
             if (_inCall)
             {
-                var end = buffer.IndexOf(Close, StringComparison.Ordinal);
+                var end = CloseOutsideStrings(buffer);
                 if (end < 0)
                     return;
                 _held.Clear().Append(buffer[(end + Close.Length)..]);
@@ -58,7 +63,8 @@ public sealed class ToolCallExtractor
     /// <summary>End of the answer: what was held back is content, including an unclosed call.</summary>
     public void Finish(List<AnswerPiece> output)
     {
-        Emit((_inCall ? Open : "") + _held, output);
+        if (!callsOnly)
+            Emit((_inCall ? Open : "") + _held, output);
         _held.Clear();
         _inCall = false;
     }
@@ -78,13 +84,35 @@ public sealed class ToolCallExtractor
         {
         }
         Malformed++;
-        return new AnswerPiece(Open + body + Close);
+        return new AnswerPiece(callsOnly ? "" : Open + body + Close);
     }
 
-    private static void Emit(string content, List<AnswerPiece> output)
+    private void Emit(string content, List<AnswerPiece> output)
     {
-        if (content.Length > 0)
+        if (content.Length > 0 && !callsOnly)
             output.Add(new AnswerPiece(content));
+    }
+
+    /// <summary>Where the closing tag first appears outside a JSON string of the call's body; -1 if not yet.</summary>
+    private static int CloseOutsideStrings(string body)
+    {
+        var inString = false;
+        for (var i = 0; i < body.Length; i++)
+        {
+            var c = body[i];
+            if (inString)
+            {
+                if (c == '\\')
+                    i++;
+                else if (c == '"')
+                    inString = false;
+            }
+            else if (c == '"')
+                inString = true;
+            else if (c == '<' && string.CompareOrdinal(body, i, Close, 0, Close.Length) == 0)
+                return i;
+        }
+        return -1;
     }
 
     /// <summary>Length of the longest suffix of <paramref name="text"/> that could begin the opening tag.</summary>

@@ -52,9 +52,13 @@ internal sealed class TokenSampler : IDisposable
     private int[] _ids = [];
     private float[] _values = [];
 
-    public TokenSampler(SamplingSettings settings, uint seed, GrammarConstraint? grammar)
+    private readonly int[] _endOfGeneration;
+
+    /// <param name="endOfGeneration">The tokens that end generation, banned where the caller says the reply may not end yet.</param>
+    public TokenSampler(SamplingSettings settings, uint seed, GrammarConstraint? grammar, int[]? endOfGeneration = null)
     {
         _settings = settings;
+        _endOfGeneration = endOfGeneration ?? [];
         _random = new Random(unchecked((int)seed));
         Grammar = grammar;
         _penalized = settings.RepetitionPenalty != 1f || settings.FrequencyPenalty != 0f || settings.PresencePenalty != 0f;
@@ -63,10 +67,18 @@ internal sealed class TokenSampler : IDisposable
     /// <summary>The grammar applied where the caller asks for it (the answer block), if any.</summary>
     public GrammarConstraint? Grammar { get; }
 
-    /// <summary>Chooses the next token; <paramref name="constrained"/> applies the grammar. The token is remembered for the penalties.</summary>
-    public int Sample(ReadOnlySpan<float> logits, bool constrained)
+    /// <summary>
+    /// Chooses the next token; <paramref name="constrained"/> applies the grammar, <paramref name="mayEnd"/> false bans the
+    /// end-of-generation tokens. The token is remembered for the penalties.
+    /// </summary>
+    public int Sample(ReadOnlySpan<float> logits, bool constrained, bool mayEnd = true)
     {
         CollectOverrides(logits);
+        if (!mayEnd)
+        {
+            foreach (var id in _endOfGeneration)
+                _overrides[id] = float.NegativeInfinity;
+        }
         var token = Choose(logits);
         if (constrained && Grammar is { } grammar)
         {

@@ -33,6 +33,7 @@ public sealed class BatchScheduler : IAsyncDisposable
     private readonly int _contextSize;
     private readonly int _batchSize;
     private readonly BudgetClosing _budgetClosing;
+    private readonly int[] _endOfGeneration;
 
     private readonly RequestQueue _queue;
     private readonly KvLedger _ledger;
@@ -72,6 +73,8 @@ public sealed class BatchScheduler : IAsyncDisposable
         _ledger = new KvLedger(_contextSize, options.MaxParallel);
         _cache = new PrefixCache(options.CachedSequences);
         _sampler = new StepSampler(weights, _budgetClosing);
+        var vocab = weights.NativeHandle.Vocab;
+        _endOfGeneration = [.. Enumerable.Range(0, vocab.Count).Where(id => ((LLamaToken)id).IsEndOfGeneration(vocab))];
         _thread = new Thread(Run) { IsBackground = true, Name = "hipo-decode-loop" };
         _thread.Start();
     }
@@ -313,7 +316,7 @@ public sealed class BatchScheduler : IAsyncDisposable
             request.Prefilled = request.CachedTokens = kvTokens.Count;
             try
             {
-                request.Sequences.Add(new Sequence(0, conversation, kvTokens, request.Request, _weights));
+                request.Sequences.Add(new Sequence(0, conversation, kvTokens, request.Request, _weights, _endOfGeneration));
             }
             catch (Exception e)
             {
@@ -378,7 +381,7 @@ public sealed class BatchScheduler : IAsyncDisposable
         {
             var fork = main.Conversation.Fork();
             _maxSequenceId = Math.Max(_maxSequenceId, (int)fork.ConversationId);
-            request.Sequences.Add(new Sequence(index, fork, [.. main.KvTokens], request.Request, _weights));
+            request.Sequences.Add(new Sequence(index, fork, [.. main.KvTokens], request.Request, _weights, _endOfGeneration));
         }
         foreach (var sequence in request.Sequences)
         {

@@ -7,18 +7,26 @@ namespace HiPO.Inference.Scheduling;
 /// Follows one choice's reply text as it is decoded: splits it into judge, decision, reasoning and answer,
 /// counts reasoning tokens, and applies stop strings to the answer only (text in the judge or the reasoning never stops a reply).
 /// </summary>
+/// <remarks>
+/// A constrained answer (a grammar is active there) is opaque: its text is answer content up to the end of generation,
+/// never searched for tags or stop strings, so a JSON string spelling <c>&lt;/answer&gt;</c> cannot cut the JSON short.
+/// It ends only when the sampler ends generation, which a grammar allows only once it is satisfied.
+/// </remarks>
 internal sealed class ReplyTracker
 {
     private readonly IReasoningParser? _parser;
     private readonly StopStringMatcher _stops;
     private readonly ThinkMode? _forcedMode;
+    private readonly bool _constrainedAnswer;
     private bool _answerStarted;
     private string _recent = "";
     private bool _answerTagSeen;
 
-    public ReplyTracker(RenderedPrompt prompt, IReadOnlyList<string> stops, bool raw)
+    /// <param name="constrainedAnswer">A grammar constrains the answer block (see the remarks).</param>
+    public ReplyTracker(RenderedPrompt prompt, IReadOnlyList<string> stops, bool raw, bool constrainedAnswer = false)
     {
         _stops = new StopStringMatcher(stops);
+        _constrainedAnswer = constrainedAnswer;
         if (raw)
             return;
         _parser = new HipoReplyParser(prompt.StartsInJudge);
@@ -38,6 +46,12 @@ internal sealed class ReplyTracker
     /// <summary>The reply is complete: a stop string matched or the answer was closed.</summary>
     public bool IsComplete => _stops.Stopped || _parser?.Section == ReplySection.Done;
 
+    /// <summary>
+    /// Whether the reply may end here. With a constrained answer it may not before the answer block: an end of
+    /// generation there would leave an answer that is not what the grammar demands. In the block the grammar decides.
+    /// </summary>
+    public bool MayEnd => !_constrainedAnswer || InAnswerBlock;
+
     /// <summary>Tokens generated before the first answer text: the judge, the decision tags and the reasoning.</summary>
     public int ReasoningTokens { get; private set; }
 
@@ -52,6 +66,11 @@ internal sealed class ReplyTracker
 
     public void OnToken(string text, List<ModeEvent> output)
     {
+        if (_constrainedAnswer && InAnswerBlock)
+        {
+            ConstrainedAnswer(text, output);
+            return;
+        }
         if (_parser is null)
         {
             Emit(_stops.Feed(text), output);
@@ -66,6 +85,15 @@ internal sealed class ReplyTracker
         // Every token until the first answer text counts as reasoning: the judge, the decision tags and the thinking.
         if (!_answerStarted)
             ReasoningTokens++;
+    }
+
+    /// <summary>Grammar-constrained text is all answer; the newline the grammar allows after the tag is layout.</summary>
+    private void ConstrainedAnswer(string text, List<ModeEvent> output)
+    {
+        if (!_answerStarted && _parser is not null && text.StartsWith('\n'))
+            text = text[1..];
+        _answerStarted |= text.Length > 0;
+        Emit(text, output);
     }
 
     /// <summary>Text the server wrote into the reply (closing the reasoning when its budget runs out).</summary>

@@ -16,15 +16,15 @@ internal sealed class Sequence : IDisposable
     private readonly StreamingTokenDecoder _decoder;
     private readonly int? _topLogprobs;
 
-    public Sequence(int index, Conversation conversation, List<LLamaToken> kvTokens, GenerationRequest request, LLamaWeights weights)
+    public Sequence(int index, Conversation conversation, List<LLamaToken> kvTokens, GenerationRequest request, LLamaWeights weights, int[] endOfGeneration)
     {
         Index = index;
         Conversation = conversation;
         KvTokens = kvTokens;
-        Reply = new ReplyTracker(request.Prompt, request.Stop, request.RawCompletion);
+        Reply = new ReplyTracker(request.Prompt, request.Stop, request.RawCompletion, constrainedAnswer: request.AnswerGrammar is not null);
         var seed = request.Sampling.Seed is { } s ? unchecked(s + (uint)index) : (uint)Random.Shared.Next();
         var grammar = request.AnswerGrammar is { } gbnf ? GrammarConstraint.Create(weights.NativeHandle, gbnf) : null;
-        _sampler = new TokenSampler(request.Sampling, seed, grammar);
+        _sampler = new TokenSampler(request.Sampling, seed, grammar, endOfGeneration);
         _topLogprobs = request.TopLogprobs;
         _decoder = new StreamingTokenDecoder(System.Text.Encoding.UTF8, weights) { DecodeSpecialTokens = false };
     }
@@ -63,7 +63,8 @@ internal sealed class Sequence : IDisposable
     public (LLamaToken Token, TokenLogprob? Logprob) Pick(ReadOnlySpan<float> logits, SafeLlamaModelHandle.Vocabulary vocab)
     {
         var answer = Reply.InAnswerBlock;
-        var token = _sampler.Sample(logits, constrained: answer);
+        // Under a grammar the reply may end only once its answer block did: a stop must come with the constrained answer.
+        var token = _sampler.Sample(logits, constrained: answer, mayEnd: Reply.MayEnd);
         var logprob = _topLogprobs is { } top && answer ? Logprobs.Of(logits, token, top, vocab) : null;
         return ((LLamaToken)token, logprob);
     }

@@ -9,7 +9,11 @@ using HiPO.Server.OpenAI;
 namespace HiPO.Server.Chat;
 
 /// <summary>A validated chat request: what to generate and how to shape the response.</summary>
-public sealed record ChatPlan(GenerationRequest Generation, bool Stream, bool IncludeUsage, bool IncludeReasoning, string ThinkModeSource, bool Logprobs, bool ToolsEnabled);
+public sealed record ChatPlan(GenerationRequest Generation, bool Stream, bool IncludeUsage, bool IncludeReasoning, string ThinkModeSource, bool Logprobs, bool ToolsEnabled)
+{
+    /// <summary>The answer is constrained to tool calls (tool_choice required or a named function).</summary>
+    public bool ToolCallsOnly { get; init; }
+}
 
 /// <summary>
 /// Translates an OpenAI chat request into the engine's <see cref="GenerationRequest"/> at the edge, as Ollama does,
@@ -68,7 +72,7 @@ public sealed class ChatRequestMapper(HipoEngine engine, ModelOptions model, Inf
             AnswerGrammar = tools.Grammar ?? format,
         };
         return new ChatPlan(generation, request.Stream == true, request.StreamOptions?.IncludeUsage == true,
-            request.IncludeReasoning != false, source, request.Logprobs == true, tools.Enabled);
+            request.IncludeReasoning != false, source, request.Logprobs == true, tools.Enabled) { ToolCallsOnly = tools.Grammar is not null };
     }
 
     /// <summary>Refuses model ids this server does not serve (404), unless configured to accept any.</summary>

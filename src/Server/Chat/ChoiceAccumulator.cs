@@ -17,7 +17,7 @@ internal sealed class ChoiceAccumulator(int index, ChatPlan plan)
     private readonly StringBuilder _answer = new();
     private readonly List<TokenLogprobInfo> _logprobs = [];
     private readonly List<ToolCall> _toolCalls = [];
-    private readonly ToolCallExtractor? _tools = plan.ToolsEnabled ? new ToolCallExtractor() : null;
+    private readonly ToolCallExtractor? _tools = plan.ToolsEnabled ? new ToolCallExtractor(plan.ToolCallsOnly) : null;
     private ThinkMode? _mode;
     private ChoiceFinished? _finished;
 

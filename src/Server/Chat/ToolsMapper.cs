@@ -36,8 +36,17 @@ public static partial class ToolsMapper
         if (choice == "auto")
             return new ToolPlan(definitions, null, true);
         var allowed = choice == "required" ? functions : [.. functions.Where(f => f.Name == choice)];
-        var grammar = JsonSchemaGrammar.ForToolCalls([.. allowed.Select(f => (f.Name, f.Parameters))], parallel != false);
-        return new ToolPlan(definitions, grammar, true);
+        try
+        {
+            var grammar = JsonSchemaGrammar.ForToolCalls([.. allowed.Select(f => (f.Name, f.Parameters, f.Param))], parallel != false);
+            return new ToolPlan(definitions, grammar, true);
+        }
+        catch (UnsupportedSchemaException e)
+        {
+            // Only a grammar needs the schema inside the supported subset; the message names the keyword and its path.
+            var function = allowed.First(f => e.Path.StartsWith(f.Param, StringComparison.Ordinal));
+            throw ApiException.Invalid(e.Message + " See the README for the supported subset.", function.Param, "unsupported_schema");
+        }
     }
 
     /// <summary>An earlier assistant turn's tool calls, as the model writes them: <c>{"name": ..., "arguments": {...}}</c>.</summary>
@@ -77,7 +86,8 @@ public static partial class ToolsMapper
         return calls;
     }
 
-    private sealed record Function(string Name, JsonElement? Parameters, string Definition);
+    /// <param name="Param">Where the parameters are in the request (<c>tools[i].function.parameters</c>).</param>
+    private sealed record Function(string Name, JsonElement? Parameters, string Param, string Definition);
 
     private static List<Function> Functions(JsonElement? tools)
     {
@@ -116,16 +126,9 @@ public static partial class ToolsMapper
                     throw ApiException.Invalid($"{at}.function.parameters must be a JSON schema object.", $"{at}.function.parameters", "invalid_type");
                 parameters = p;
                 JsonSchemaShape.Check(p, $"{at}.function.parameters", schemas);
-                try
-                {
-                    JsonSchemaGrammar.FromSchema(p);
-                }
-                catch (UnsupportedSchemaException e)
-                {
-                    throw ApiException.Invalid(e.Message, $"{at}.function.parameters", "unsupported_schema");
-                }
             }
-            functions.Add(new Function(name, parameters, JsonSerializer.Serialize(tool)));
+            // Any JSON Schema is accepted here: under tool_choice auto it is only shown to the model, as OpenAI and vLLM do.
+            functions.Add(new Function(name, parameters, $"{at}.function.parameters", JsonSerializer.Serialize(tool)));
         }
         return functions;
     }

@@ -10,9 +10,6 @@ namespace HiPO.Server.OpenAI;
 /// </summary>
 public static class JsonSchemaShape
 {
-    /// <summary>llama.cpp refuses a grammar repetition of 2000 or more, so no length or item count above this can be enforced.</summary>
-    public const int MaxCount = 1999;
-
     /// <summary>
     /// Most properties in one object schema, and in a whole schema. The grammar for N optional properties grows with N²,
     /// and llama.cpp's time to build and apply it faster still (3000 optional properties took minutes and gigabytes), so
@@ -185,8 +182,6 @@ public static class JsonSchemaShape
                     throw Wrong(at, "a non-negative integer");
                 if (count < 0)
                     throw ApiException.Invalid($"{at} must be a non-negative integer, got {count}.", at);
-                if (count > MaxCount)
-                    throw ApiException.Invalid($"{at} is {count}; this server can enforce counts up to {MaxCount}.", at, "unsupported_schema");
                 break;
             case Shape.Number when value.ValueKind != JsonValueKind.Number:
                 throw Wrong(at, "a number");

@@ -70,9 +70,10 @@ public sealed class StructuredOutputTests
 
     [Theory]
     [InlineData("""{"type":"object","properties":{"a":{"$ref":"#/defs/x"}}}""", "$ref")]
-    [InlineData("""{"type":"string","pattern":"^a+$"}""", "pattern")]
-    [InlineData("""{"type":"string","format":"date-time"}""", "format")]
-    [InlineData("""{"type":"integer","minimum":3}""", "minimum")]
+    [InlineData("""{"type":"string","pattern":"^(?=a)b$"}""", "pattern")]
+    [InlineData("""{"type":"string","format":"ipv6"}""", "format")]
+    [InlineData("""{"type":"number","multipleOf":3}""", "multipleOf")]
+    [InlineData("""{"type":"string","minLength":5000}""", "1999")]
     [InlineData("""{"type":"tuple"}""", "tuple")]
     public async Task Unsupported_schema_constructs_are_refused_by_name(string schema, string construct)
     {
@@ -90,5 +91,39 @@ public sealed class StructuredOutputTests
         Assert.Equal("response_format.json_schema.schema", (string?)error["param"]);
         Assert.Equal("unsupported_schema", (string?)error["code"]);
         Assert.Contains(construct, (string)error["message"]!);
+    }
+
+    [Fact]
+    public async Task A_json_string_that_spells_a_tag_does_not_end_the_answer()
+    {
+        // The issue's reproduction: the demo model under json_object once wrote </answer> inside a string and the reply
+        // ended there as "stop" with unterminated JSON.
+        await using var server = await RunningServer.StartAsync(TestModels.PathOf(ScriptedModels.Demo));
+        var body = Ask(new { seed = 5, max_tokens = 600, response_format = new { type = "json_object" } });
+        var choices = new List<JsonNode>();
+        foreach (var seed in Enumerable.Range(1, 8))
+        {
+            body["seed"] = seed;
+            choices.Add((await Sse.JsonAsync(await server.PostChatAsync(body)))["choices"]![0]!);
+        }
+
+        Assert.Contains(choices, c => (string?)c["finish_reason"] == "stop");
+        foreach (var choice in choices.Where(c => (string?)c["finish_reason"] == "stop"))
+            Assert.Equal(JsonValueKind.Object, JsonDocument.Parse((string)choice["message"]!["content"]!).RootElement.ValueKind);
+    }
+
+    [Fact]
+    public async Task Large_length_limits_are_bounded_instead_of_crashing_the_server()
+    {
+        await using var server = await RunningServer.StartAsync(TestModels.PathOf(ScriptedModels.ThinkOff));
+        var body = Ask(new { max_tokens = 50 });
+        body["response_format"] = JsonNode.Parse("""
+            {"type":"json_schema","json_schema":{"name":"long","schema":{"type":"object","required":["text"],
+              "properties":{"text":{"type":"string","maxLength":5000},"list":{"type":"array","maxItems":100000}}}}}
+            """);
+        var response = await server.PostChatAsync(body);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.StartsWith("{\"text\":\"", (string?)(await Sse.JsonAsync(response))["choices"]![0]!["message"]!["content"]);
     }
 }

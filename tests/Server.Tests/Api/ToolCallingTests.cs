@@ -143,7 +143,8 @@ public sealed class ToolCallingTests
     [InlineData("""{"tools":[{"type":"retrieval"}]}""", "tools[0].type")]
     [InlineData("""{"tools":[{"type":"function","function":{"name":"bad name!"}}]}""", "tools[0].function.name")]
     [InlineData("""{"tools":[{"type":"function"}]}""", "tools[0].function")]
-    [InlineData("""{"tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object","properties":{"a":{"$ref":"#/x"}}}}}]}""", "tools[0].function.parameters")]
+    [InlineData("""{"tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object","properties":{"a":{"$ref":"#/x"}}}}}],"tool_choice":"required"}""", "tools[0].function.parameters")]
+    [InlineData("""{"tools":[{"type":"function","function":{"name":"f"}},{"type":"function","function":{"name":"g","parameters":{"not":{}}}}],"tool_choice":{"type":"function","function":{"name":"g"}}}""", "tools[1].function.parameters")]
     [InlineData("""{"tool_choice":"required"}""", "tool_choice")]
     [InlineData("""{"tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":{"type":"function","function":{"name":"g"}}}""", "tool_choice.function.name")]
     [InlineData("""{"tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":"sometimes"}""", "tool_choice")]
@@ -157,5 +158,54 @@ public sealed class ToolCallingTests
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal(param, (string?)(await Sse.JsonAsync(response))["error"]!["param"]);
+    }
+
+    [Theory]
+    [InlineData("auto")]
+    [InlineData("none")]
+    public async Task Any_json_schema_is_accepted_when_tools_are_only_shown_to_the_model(string choice)
+    {
+        await using var server = await RunningServer.StartAsync(TestModels.PathOf(ScriptedModels.ThinkOff));
+        var body = Body.Merge(new { messages = new[] { new { role = "user", content = "hi" } }, tool_choice = choice }, null);
+        body["tools"] = JsonNode.Parse("""
+            [{"type":"function","function":{"name":"f","parameters":{"type":"object","properties":{
+              "a":{"not":{"type":"null"}},"b":{"$ref":"https://example.com/b.json"},"c":{"type":"number","multipleOf":0.5},
+              "d":{"if":{"minimum":1},"then":{"maximum":5}},"e":{"type":"string","format":"x-custom","minLength":99999}}}}}]
+            """);
+        var response = await server.PostChatAsync(body);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_closing_tag_inside_the_arguments_does_not_end_a_required_call()
+    {
+        await using var server = await RunningServer.StartAsync(TestModels.PathOf(ScriptedModels.ThinkOff));
+        var body = Ask(new { tool_choice = "required", parallel_tool_calls = false, max_tokens = 300, temperature = 1.0 });
+        body["tools"] = JsonNode.Parse("""
+            [{"type":"function","function":{"name":"note","parameters":{"type":"object","required":["text"],"additionalProperties":false,
+              "properties":{"text":{"type":"string","pattern":"^(</tool_call>|</answer>|<judge>) [a-z]{1,8}$"}}}}}]
+            """);
+        foreach (var seed in Enumerable.Range(1, 4))
+        {
+            body["seed"] = seed;
+            var choice = (await Sse.JsonAsync(await server.PostChatAsync(body)))["choices"]![0]!;
+            var call = Assert.Single(choice["message"]!["tool_calls"]!.AsArray())!;
+
+            Assert.Equal("tool_calls", (string?)choice["finish_reason"]);
+            Assert.Null(choice["message"]!["content"]);
+            Assert.Matches("^(</tool_call>|</answer>|<judge>) [a-z]{1,8}$", JsonDocument.Parse((string)call["function"]!["arguments"]!).RootElement.GetProperty("text").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task A_required_call_cut_off_by_max_tokens_leaves_no_markup_in_the_content()
+    {
+        await using var server = await RunningServer.StartAsync(TestModels.PathOf(ScriptedModels.ThinkOff));
+        var json = await Sse.JsonAsync(await server.PostChatAsync(Ask(new { tool_choice = "required", think_mode = "off", max_tokens = 8 })));
+        var choice = json["choices"]![0]!;
+
+        Assert.Equal("length", (string?)choice["finish_reason"]);
+        Assert.True(string.IsNullOrEmpty((string?)choice["message"]!["content"]), (string?)choice["message"]!["content"]);
     }
 }

@@ -9,7 +9,9 @@ namespace HiPO.Server.Tests.Conformance;
 /// The official OpenAI JavaScript SDK (npm <c>openai</c>, pinned in tests/js/package-lock.json) runs
 /// tests/js/conformance.mjs against the real server: chat, streaming, think-mode forcing, reasoning budget,
 /// tools, JSON schema, logprobs, n, usage and errors, as JavaScript users call them; tests/js/responses.mjs runs the
-/// Responses API through the same SDK and through the Vercel AI SDK's default <c>openai(...)</c> provider.
+/// Responses API through the same SDK and through the Vercel AI SDK's default <c>openai(...)</c> provider, and
+/// tests/js/frameworks.mjs drives chat with the Vercel AI SDK and LangChain JS and their zod schemas (tools, structured
+/// output, streaming).
 /// </summary>
 public sealed partial class JavaScriptSdkTests
 {
@@ -19,12 +21,13 @@ public sealed partial class JavaScriptSdkTests
     public async Task The_JavaScript_SDK_conformance_script_passes()
     {
         var folder = DeployFiles.PathOf("tests/js");
-        Assert.True(File.Exists(Path.Combine(folder, "node_modules", "openai", "package.json")),
-            $"The OpenAI JavaScript SDK is not installed: run `npm ci` in {folder} (.ci/run does it when tests/js/package-lock.json exists).");
+        foreach (var package in new[] { "openai", "ai", "@ai-sdk/openai-compatible", "@langchain/openai", "zod" })
+            Assert.True(File.Exists(Path.Combine(folder, "node_modules", package, "package.json")),
+                $"The npm package {package} is not installed: run `npm ci` in {folder} (.ci/run does it when tests/js/package-lock.json exists).");
         await using var demo = await RunningServer.StartAsync(TestModels.PathOf(ScriptedModels.Demo), $"--Security:ApiKeys:0={ApiKey}");
         await using var toolCaller = await RunningServer.StartAsync(TestModels.PathOf(ConformanceModels.ToolCaller), $"--Security:ApiKeys:0={ApiKey}");
 
-        var run = await ClientProcess.RunAsync("node", ["--test", "--test-reporter=spec", "conformance.mjs", "responses.mjs"], folder,
+        var run = await ClientProcess.RunAsync("node", ["--test", "--test-reporter=spec", "conformance.mjs", "responses.mjs", "frameworks.mjs"], folder,
             new Dictionary<string, string>
             {
                 ["HIPO_URL"] = demo.BaseAddress.ToString(),
@@ -34,7 +37,7 @@ public sealed partial class JavaScriptSdkTests
             },
             TimeSpan.FromMinutes(2));
 
-        Assert.True(run.ExitCode == 0, $"node --test conformance.mjs responses.mjs failed: {run}");
+        Assert.True(run.ExitCode == 0, $"node --test conformance.mjs responses.mjs frameworks.mjs failed: {run}");
         Assert.True(Summary(run, "pass") > 0, $"node ran no test: {run}");
         Assert.True(Summary(run, "skipped") == 0, $"Every test has its server here, yet some were skipped: {run}");
     }

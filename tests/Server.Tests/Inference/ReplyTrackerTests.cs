@@ -9,9 +9,12 @@ public sealed class ReplyTrackerTests
 {
     private static readonly HipoPromptRenderer Renderer = new(new ReasoningOptions());
 
-    private static (List<ModeEvent> Events, ReplyTracker Tracker) Run(ThinkModeRequest mode, string[] stops, params string[] tokens)
+    private static (List<ModeEvent> Events, ReplyTracker Tracker) Run(ThinkModeRequest mode, string[] stops, params string[] tokens) =>
+        Run(mode, stops, constrained: false, tokens);
+
+    private static (List<ModeEvent> Events, ReplyTracker Tracker) Run(ThinkModeRequest mode, string[] stops, bool constrained, params string[] tokens)
     {
-        var tracker = new ReplyTracker(Renderer.Render([new ChatTurn(ChatRole.User, "q")], mode), stops, raw: false);
+        var tracker = new ReplyTracker(Renderer.Render([new ChatTurn(ChatRole.User, "q")], mode), stops, raw: false, constrainedAnswer: constrained);
         var events = new List<ModeEvent>();
         tracker.Start(events);
         foreach (var token in tokens)
@@ -63,5 +66,29 @@ public sealed class ReplyTrackerTests
 
         Assert.Equal(6, tracker.ReasoningTokens);
         Assert.Equal(3, tracker.ThinkTokens);
+    }
+
+    [Fact]
+    public void A_constrained_answer_is_opaque_to_tags_and_stop_strings_and_ends_only_with_generation()
+    {
+        var (events, tracker) = Run(ThinkModeRequest.Auto, ["STOP"], constrained: true,
+            "Easy.", "\n</judge>\n<think_off>\n<answer>", "\n{\"a\":\"", "</answer>", " <think> STOP", "\"}");
+
+        Assert.False(tracker.IsComplete);
+        Assert.Equal("{\"a\":\"</answer> <think> STOP\"}", Text(events, ModeEventKind.Answer));
+        Assert.Equal("Easy.", Text(events, ModeEventKind.Judge));
+        Assert.Equal(ThinkMode.Off, tracker.Mode);
+    }
+
+    [Fact]
+    public void A_constrained_reply_may_not_end_before_its_answer_block()
+    {
+        var tracker = new ReplyTracker(Renderer.Render([new ChatTurn(ChatRole.User, "q")], ThinkModeRequest.Auto), [], raw: false, constrainedAnswer: true);
+        var events = new List<ModeEvent>();
+        tracker.OnToken("Hard.\n</judge>\n<think_on>\n<think>\nhm\n</think>\n", events);
+        Assert.False(tracker.MayEnd);
+
+        tracker.OnToken("<answer>", events);
+        Assert.True(tracker.MayEnd);
     }
 }
