@@ -24,6 +24,19 @@ public sealed class ChoicesAndLogprobsTests
     }
 
     [Fact]
+    public async Task More_choices_than_the_server_decodes_at_once_is_a_400_naming_n()
+    {
+        await using var server = await RunningServer.StartAsync(TestModels.PathOf(ScriptedModels.ThinkOff), "--Inference:MaxParallel=2");
+        var response = await server.PostChatAsync(Ask(new { n = 3 }));
+
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        var error = (await Sse.JsonAsync(response))["error"]!;
+        Assert.Equal("n", (string?)error["param"]);
+        Assert.Equal("invalid_value", (string?)error["code"]);
+        Assert.Contains("2 sequences", (string?)error["message"]);
+    }
+
+    [Fact]
     public async Task N_choices_stream_with_their_own_index()
     {
         await using var server = await RunningServer.StartAsync(TestModels.PathOf(ScriptedModels.ThinkOn));
