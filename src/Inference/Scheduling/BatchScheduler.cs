@@ -279,38 +279,39 @@ public sealed class BatchScheduler : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Admits queued requests in order while slots and KV cells allow. A prompt's longest shared prefix is forked from
+    /// a cached sequence or from a running request (its cells shared, not recomputed); when a running request is still
+    /// prefilling that prefix, the next request waits for it rather than prefilling it a second time.
+    /// </summary>
     private void Admit()
     {
         while (_queue.First is { } request)
         {
-            if (!_ledger.HasSlotsFor(request.Request.Choices))
+            if (!_ledger.HasSlotsFor(request.Request.Choices) || !_ledger.Fits(request.Reservation, cachedCells: 0))
                 return;
             var prompt = request.PromptTokens;
             // Keep at least one prompt token to decode: its logits start the reply.
-            var hit = _cache.TakeLongestPrefix(prompt.AsSpan(0, prompt.Length - 1), _options.MinCachedPrefix);
-            while (!_ledger.Fits(request.Reservation, _cache.Cells) && _cache.EvictOldest())
+            var wanted = prompt.AsSpan(0, prompt.Length - 1);
+            var cached = _cache.FindLongestPrefix(wanted, _options.MinCachedPrefix);
+            var running = LongestRunningPrefix(wanted);
+            Conversation? donor = cached?.Entry.Conversation;
+            var shared = cached?.Shared ?? 0;
+            if (running is { Main: var main, Shared: var inFlight } && inFlight > shared)
             {
-            }
-            if (!_ledger.Fits(request.Reservation, _cache.Cells))
-            {
-                if (hit is { } unused)
-                    _cache.Add(unused.Entry.Conversation, unused.Entry.Tokens);
-                return;
+                if (main.KvTokens.Count < inFlight)
+                    return;
+                (donor, shared) = (main.Conversation, inFlight);
             }
 
             _queue.RemoveFirst();
-            Conversation conversation;
-            List<LLamaToken> kvTokens;
-            if (hit is { Entry: var entry, Shared: var shared })
-            {
-                conversation = entry.Conversation;
+            var conversation = donor?.Fork() ?? _executor.Create();
+            if (donor is not null)
                 conversation.Rewind(conversation.TokenCount - shared);
-                kvTokens = entry.Tokens.GetRange(0, shared);
-            }
-            else
+            List<LLamaToken> kvTokens = [.. prompt.AsSpan(0, shared)];
+            // Only now, with the prefix forked, may cached sequences go to make room (the forked cells stay).
+            while (!_ledger.Fits(request.Reservation, _cache.Cells) && _cache.EvictOldest())
             {
-                conversation = _executor.Create();
-                kvTokens = [];
             }
             _maxSequenceId = Math.Max(_maxSequenceId, (int)conversation.ConversationId);
             request.Prefilled = request.CachedTokens = kvTokens.Count;
@@ -330,6 +331,21 @@ public sealed class BatchScheduler : IAsyncDisposable
             _ledger.Reserve(request);
             request.Admitted.TrySetResult(request.CachedTokens);
         }
+    }
+
+    /// <summary>The running request whose prompt shares the longest prefix with <paramref name="prompt"/> (at least the minimum), and its first sequence.</summary>
+    private (Sequence Main, int Shared)? LongestRunningPrefix(ReadOnlySpan<LLamaToken> prompt)
+    {
+        (Sequence Main, int Shared)? best = null;
+        foreach (var other in _active)
+        {
+            if (other.Sequences.Count == 0 || other.Sequences[0].Finished is not null)
+                continue;
+            var shared = prompt.CommonPrefixLength(other.PromptTokens);
+            if (shared >= _options.MinCachedPrefix && shared > (best?.Shared ?? 0))
+                best = (other.Sequences[0], shared);
+        }
+        return best;
     }
 
     /// <summary>One decode step: plan the batch, decode, start the replies whose prompt completed, sample, advance. Returns the decode's time and the sequences sampled.</summary>

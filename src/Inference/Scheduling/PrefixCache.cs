@@ -5,7 +5,8 @@ namespace HiPO.Inference.Scheduling;
 
 /// <summary>
 /// Finished sequences whose KV cache is kept so that a later prompt sharing their prefix skips that much
-/// prefill (least recently used first out). Owned by the scheduler's loop thread.
+/// prefill (least recently used first out). A hit is forked, not taken: the entry stays for the next request that
+/// shares it (KV cells are shared between sequences, so a fork costs no cells). Owned by the scheduler's loop thread.
 /// </summary>
 internal sealed class PrefixCache(int capacity) : IDisposable
 {
@@ -29,8 +30,8 @@ internal sealed class PrefixCache(int capacity) : IDisposable
             EvictOldest();
     }
 
-    /// <summary>Removes and returns the entry sharing the longest prefix with <paramref name="prompt"/>, if at least <paramref name="minimum"/> tokens.</summary>
-    public (Entry Entry, int Shared)? TakeLongestPrefix(ReadOnlySpan<LLamaToken> prompt, int minimum)
+    /// <summary>The entry sharing the longest prefix with <paramref name="prompt"/>, if at least <paramref name="minimum"/> tokens; it becomes the most recently used.</summary>
+    public (Entry Entry, int Shared)? FindLongestPrefix(ReadOnlySpan<LLamaToken> prompt, int minimum)
     {
         LinkedListNode<Entry>? best = null;
         var bestShared = 0;
@@ -43,6 +44,7 @@ internal sealed class PrefixCache(int capacity) : IDisposable
         if (best is null || bestShared < minimum)
             return null;
         _entries.Remove(best);
+        _entries.AddFirst(best);
         return (best.Value, bestShared);
     }
 
