@@ -13,5 +13,8 @@ public enum BenchmarkPhases
     /// <summary>(e) the GPU proxy: HiPO's vocabulary with tiny layers.</summary>
     Proxy = 4,
 
-    All = Shape | Overhead | Proxy,
+    /// <summary>(f) requests sharing a long system prompt, together and one at a time, on the HiPO-1.7B-shape model.</summary>
+    Shared = 8,
+
+    All = Shape | Overhead | Proxy | Shared,
 }

@@ -33,6 +33,7 @@ public static class BenchmarkRunner
         List<MultiTurnResult> multiTurn = [];
         List<OverheadResult> overhead = [];
         ProxyReport? proxy = null;
+        SharedPrefixResult? shared = null;
         log.Line($"Machine: {Environment.ProcessorCount} cores; every engine sequence greedy, every request think_mode off with control tokens banned");
         if (phases.HasFlag(BenchmarkPhases.Shape))
         {
@@ -52,6 +53,14 @@ public static class BenchmarkRunner
             proxy = await GpuProxy.MeasureAsync(settings, log, cancellation);
         }
 
+        if (phases.HasFlag(BenchmarkPhases.Shared))
+        {
+            log.Line($"(f) Shared prefix: {settings.SharedPrefixRequests} requests with one {settings.SharedPrefixTokens}-token system prompt");
+            var model = settings.ModelPath
+                ?? (settings.Quick ? scripted : await BenchModels.EnsureRandomAsync(settings.ModelsFolder, settings.Quantization, settings.Seed, log, cancellation));
+            shared = await SharedPrefixBurst.MeasureAsync(model, settings, log, cancellation);
+        }
+
         var report = new BenchmarkReport(
             settings.Quick ? "quick" : phases == BenchmarkPhases.All ? "full" : "only-" + phases.ToString().Replace(", ", "-", StringComparison.Ordinal).ToLowerInvariant(),
             startedAt,
@@ -64,7 +73,8 @@ public static class BenchmarkRunner
             multiTurn,
             overhead,
             proxy,
-            settings.Quick ? [] : Targets(serving, multiTurn, proxy));
+            shared,
+            settings.Quick ? [] : Targets(serving, multiTurn, proxy, shared));
         log.Line($"Done in {report.DurationSeconds:0} s.");
         return report;
     }
@@ -115,9 +125,14 @@ public static class BenchmarkRunner
     }
 
     /// <summary>The issues' targets (3 and 11); each only where its phase ran at the level it names.</summary>
-    private static List<TargetResult> Targets(List<ServerResult> serving, List<MultiTurnResult> multiTurn, ProxyReport? proxy)
+    private static List<TargetResult> Targets(List<ServerResult> serving, List<MultiTurnResult> multiTurn, ProxyReport? proxy, SharedPrefixResult? shared)
     {
         var targets = new List<TargetResult>();
+        if (shared is not null)
+        {
+            var ratio = (double)shared.PrefilledTogether / shared.SharedPlusTails;
+            targets.Add(new TargetResult("Shared prefix: prompt tokens prefilled together", "<= one shared prompt + the tails + 10%", ratio, 1.10, ratio <= 1.10));
+        }
         AddRatio(serving, RequestVariant.Greedy, 1, 0.95, "1 stream vs engine B=1");
         AddRatio(serving, RequestVariant.Greedy, 8, 0.90, "8 streams vs engine B=8");
         AddRatio(serving, RequestVariant.Defaults, 1, 0.95, "1 stream at defaults vs engine B=1");

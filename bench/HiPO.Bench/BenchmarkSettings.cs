@@ -74,6 +74,14 @@ public sealed record BenchmarkSettings
     /// <summary>Streams (and engine batch sizes) of phase (e), the GPU proxy.</summary>
     public int[] ProxyLevels { get; init; } = [1, 8, 32];
 
+    /// <summary>Requests of phase (f), all sharing one system prompt of <see cref="SharedPrefixTokens"/> tokens.</summary>
+    public int SharedPrefixRequests { get; init; } = 16;
+
+    public int SharedPrefixTokens { get; init; } = 2000;
+
+    /// <summary>Tokens generated per request in (f): only the time to the first one is measured.</summary>
+    public int SharedPrefixReplyTokens { get; init; } = 4;
+
     /// <summary>KV cells of the proxy's context: room for every stream of the top level (prompt and reply) and some cache.</summary>
     public int ProxyContextSize { get; init; } = 16384;
 
@@ -112,6 +120,8 @@ public sealed record BenchmarkSettings
         OverheadConcurrencies = [1],
         DefaultsConcurrencies = [1],
         ProxyLevels = [1, 2],
+        SharedPrefixRequests = 4,
+        SharedPrefixTokens = 120,
         ProxyContextSize = 2048,
         ProxyTokens = 8,
         ProxyWaves = 1,

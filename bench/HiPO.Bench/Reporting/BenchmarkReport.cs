@@ -18,7 +18,22 @@ public sealed record BenchmarkReport(
     IReadOnlyList<MultiTurnResult> MultiTurn,
     IReadOnlyList<OverheadResult> Overhead,
     ProxyReport? Proxy,
+    SharedPrefixResult? SharedPrefix,
     IReadOnlyList<TargetResult> Targets);
+
+/// <summary>
+/// (f) <see cref="Requests"/> requests sharing a long system prompt: prompt tokens in all, tokens prefilled when they
+/// arrive together (<see cref="SharedPlusTails"/> is one shared prompt plus every request's own part), and TTFTs,
+/// against the same shape of prompts one at a time.
+/// </summary>
+public sealed record SharedPrefixResult(
+    int Requests,
+    int PromptTokens,
+    int PrefilledTogether,
+    int SharedPlusTails,
+    LatencySummary TtftTogether,
+    int PrefilledAlone,
+    LatencySummary TtftAlone);
 
 /// <summary>The machine; <see cref="LoadAtStart"/> and <see cref="LoadAtEnd"/> are its load averages (1, 5, 15 minutes) around the run.</summary>
 public sealed record MachineInfo(int LogicalCores, string Cpu, string Os, string Runtime, string? NativeLibrary, string? LoadAtStart, string? LoadAtEnd);

@@ -59,6 +59,17 @@ public static class MarkdownReport
             Line(md);
         }
 
+        if (report.SharedPrefix is { } shared)
+        {
+            Line(md, $"### (f) Shared prefix: {shared.Requests} requests with one long system prompt");
+            Line(md);
+            Line(md, "| arrival | prompt tokens | prefilled | one shared prompt + tails | TTFT p50 / p99 ms |");
+            Line(md, "|---|--:|--:|--:|--:|");
+            Line(md, $"| together | {shared.PromptTokens} | {shared.PrefilledTogether} | {shared.SharedPlusTails} | {F(shared.TtftTogether.P50Ms, "0")} / {F(shared.TtftTogether.P99Ms, "0")} |");
+            Line(md, $"| one at a time | {shared.PromptTokens} | {shared.PrefilledAlone} | {shared.SharedPlusTails} | {F(shared.TtftAlone.P50Ms, "0")} / {F(shared.TtftAlone.P99Ms, "0")} |");
+            Line(md);
+        }
+
         if (report.Overhead.Count > 0)
         {
             Line(md, "### (d) Server overhead per token: scripted model, whose decode costs almost nothing");

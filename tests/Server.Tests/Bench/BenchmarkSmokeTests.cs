@@ -26,6 +26,8 @@ public sealed class BenchmarkSmokeTests
             Assert.All(report.MultiTurn, m => Assert.True(m.Turn2CachedTokens > 0, "turn 2 did not reuse turn 1's prefix"));
             Assert.NotEmpty(report.Overhead);
 
+            var shared = Assert.IsType<SharedPrefixResult>(report.SharedPrefix);
+            Assert.InRange(shared.PrefilledTogether, 1, shared.PromptTokens - 1);
             var proxy = Assert.IsType<ProxyReport>(report.Proxy);
             Assert.Equal(new[] { 1, 2 }, proxy.Engine.Select(e => e.Sequences));
             Assert.All(proxy.Engine, e => Assert.True(e.DecodeTokens > 0 && e.DecodeTokensPerSecond > 0));
