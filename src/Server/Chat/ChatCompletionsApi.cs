@@ -15,6 +15,7 @@ public static class ChatCompletionsApi
     public static IEndpointRouteBuilder MapChatCompletionsApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/v1/chat/completions", CreateAsync)
+            .WithTags("Chat")
             .WithName("CreateChatCompletion")
             .WithSummary("Creates a chat completion; streams it over SSE when stream is true.")
             .WithDescription("OpenAI-compatible. The answer is in content, the reasoning in reasoning_content, and the model's think-mode decision in think_mode (with think_mode_reason and think_mode_source). think_mode, reasoning_effort, chat_template_kwargs.enable_thinking and think force a mode; max_reasoning_tokens caps the reasoning.")

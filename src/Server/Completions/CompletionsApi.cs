@@ -16,6 +16,7 @@ public static class CompletionsApi
     public static IEndpointRouteBuilder MapCompletionsApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/v1/completions", CreateAsync)
+            .WithTags("Completions")
             .WithName("CreateCompletion")
             .WithMetadata(new JsonRequestBody(typeof(CompletionRequest)))
             .WithSummary("Creates a legacy text completion of a raw prompt; streams it over SSE when stream is true.")

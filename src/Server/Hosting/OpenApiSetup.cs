@@ -52,7 +52,15 @@ public static class OpenApiSetup
     public static WebApplication MapHipoOpenApi(this WebApplication app)
     {
         app.MapOpenApi();
-        app.MapScalarApiReference("/docs", options => options.WithTitle("HiPO.Server API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
+        app.MapScalarApiReference("/docs", options =>
+        {
+            options.WithTitle("HiPO.Server API").WithOpenApiRoutePattern("/openapi/{documentName}.json");
+            // A self-hosted server, often air-gapped: no AI chat, no SDK/deploy toolbar, no MCP or telemetry calls out.
+            options.Agent = new ScalarAgentOptions { Disabled = true };
+            options.Mcp = new ScalarMcpOptions { Disabled = true };
+            options.ShowDeveloperTools = DeveloperToolsVisibility.Never;
+            options.Telemetry = false;
+        });
         return app;
     }
 }

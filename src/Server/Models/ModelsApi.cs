@@ -10,9 +10,11 @@ public static class ModelsApi
     public static IEndpointRouteBuilder MapModelsApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/v1/models", List)
+            .WithTags("Models")
             .WithName("ListModels")
             .WithSummary("Lists the served model.");
         app.MapGet("/v1/models/{id}", Get)
+            .WithTags("Models")
             .WithName("RetrieveModel")
             .WithSummary("Describes the served model by its id or an alias; 404 model_not_found otherwise.");
         return app;

@@ -18,6 +18,7 @@ public static class ResponsesApi
     public static IEndpointRouteBuilder MapResponsesApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/v1/responses", CreateAsync)
+            .WithTags("Responses")
             .WithName("CreateResponse")
             .WithSummary("Creates a model response (OpenAI's Responses API); streams semantic events over SSE when stream is true.")
             .WithDescription("OpenAI-compatible. The output holds a reasoning item (HiPO's reasoning as reasoning_text content, and as its summary " +
@@ -32,11 +33,13 @@ public static class ResponsesApi
             .Produces<ErrorResponse>(StatusCodes.Status404NotFound)
             .Produces<ErrorResponse>(StatusCodes.Status503ServiceUnavailable);
         app.MapGet("/v1/responses/{id}", Get)
+            .WithTags("Responses")
             .WithName("GetResponse")
             .WithSummary("Retrieves a stored response (one created with store true, by the same API key, within Responses:TtlSeconds).")
             .Produces<ResponseObject>(contentType: "application/json")
             .Produces<ErrorResponse>(StatusCodes.Status404NotFound);
         app.MapDelete("/v1/responses/{id}", Delete)
+            .WithTags("Responses")
             .WithName("DeleteResponse")
             .WithSummary("Deletes a stored response.")
             .Produces<ResponseDeleted>(contentType: "application/json")

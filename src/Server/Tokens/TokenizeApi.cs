@@ -15,6 +15,7 @@ public static class TokenizeApi
     public static IEndpointRouteBuilder MapTokenizeApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/tokenize", TokenizeAsync)
+            .WithTags("Tokenizer")
             .WithName("Tokenize")
             .WithMetadata(new JsonRequestBody(typeof(TokenizeRequest)))
             .WithSummary("Tokenizes text with the model's tokenizer (llama-server's /tokenize).")
@@ -26,6 +27,7 @@ public static class TokenizeApi
             .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
             .Produces<ErrorResponse>(StatusCodes.Status503ServiceUnavailable);
         app.MapPost("/detokenize", DetokenizeAsync)
+            .WithTags("Tokenizer")
             .WithName("Detokenize")
             .WithMetadata(new JsonRequestBody(typeof(DetokenizeRequest)))
             .WithSummary("Turns token ids back into text (llama-server's /detokenize).")

@@ -107,4 +107,27 @@ public sealed class ChatCompletionsTests
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await server.Http.GetAsync("/openapi/v1.json")).StatusCode);
     }
+
+    [Fact]
+    public async Task The_docs_group_endpoints_by_API_and_offer_no_cloud_services()
+    {
+        await using var server = await RunningServer.StartAsync(TestModels.PathOf(ScriptedModels.ThinkOff));
+        var document = System.Text.Json.Nodes.JsonNode.Parse(await server.Http.GetStringAsync("/openapi/v1.json"))!;
+        var tags = document["paths"]!.AsObject()
+            .SelectMany(path => path.Value!.AsObject().Select(operation => (Path: path.Key, Tag: (string?)operation.Value!["tags"]?[0])))
+            .Where(o => o.Path.StartsWith("/v1/", StringComparison.Ordinal) || o.Path.EndsWith("tokenize", StringComparison.Ordinal))
+            .GroupBy(o => o.Path).ToDictionary(g => g.Key, g => Assert.Single(g.Select(o => o.Tag).Distinct()));
+        Assert.Equal("Chat", tags["/v1/chat/completions"]);
+        Assert.Equal("Completions", tags["/v1/completions"]);
+        Assert.Equal("Models", tags["/v1/models"]);
+        Assert.Equal("Responses", tags["/v1/responses"]);
+        Assert.Equal("Tokenizer", tags["/tokenize"]);
+
+        // The page's configuration turns off the AI agent, the SDK/deploy toolbar, MCP and telemetry.
+        var page = (await server.Http.GetStringAsync("/docs/")).Replace(" ", "", StringComparison.Ordinal);
+        Assert.Contains("\"agent\":{\"disabled\":true}", page, StringComparison.Ordinal);
+        Assert.Contains("\"mcp\":{\"disabled\":true}", page, StringComparison.Ordinal);
+        Assert.Contains("\"showDeveloperTools\":\"never\"", page, StringComparison.Ordinal);
+        Assert.Contains("\"telemetry\":false", page, StringComparison.Ordinal);
+    }
 }
