@@ -26,9 +26,6 @@ public sealed class ToolCallExtractor(bool callsOnly = false)
     private readonly StringBuilder _held = new();
     private bool _inCall;
 
-    /// <summary>Calls whose JSON could not be read; they were passed on as content.</summary>
-    public int Malformed { get; private set; }
-
     public void Feed(string text, List<AnswerPiece> output)
     {
         _held.Append(text);
@@ -82,8 +79,8 @@ public sealed class ToolCallExtractor(bool callsOnly = false)
         }
         catch (System.Text.Json.JsonException)
         {
+            // Broken JSON is not a call: it is passed on as it was written.
         }
-        Malformed++;
         return new AnswerPiece(callsOnly ? "" : Open + body + Close);
     }
 
