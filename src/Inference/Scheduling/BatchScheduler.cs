@@ -108,7 +108,7 @@ public sealed class BatchScheduler : IAsyncDisposable
 
     /// <summary>
     /// Queues a request. Throws <see cref="ContextLengthExceededException"/> or <see cref="TooManyChoicesException"/> when
-    /// it can never run, <see cref="GrammarRejectedException"/> when its grammar cannot be built, and
+    /// it can never run, <see cref="GrammarRejectedException"/> when llama.cpp refuses its grammar, and
     /// <see cref="ServerBusyException"/> when the queue is full, the server is stopping or the engine failed.
     /// </summary>
     public GenerationStream Submit(GenerationRequest request, CancellationToken cancellation)
@@ -123,21 +123,44 @@ public sealed class BatchScheduler : IAsyncDisposable
             throw new ContextLengthExceededException(
                 $"This model's maximum context length is {_contextSize} tokens. However, you requested {reservation} tokens " +
                 $"({prompt.Length} in the prompt, {maxTokens} for each of {request.Choices} choices). Please reduce the prompt, max_tokens or n.", RequestPart.Choices);
-        if (request.AnswerGrammar is { } gbnf)
-            GrammarConstraint.Create(_weights.NativeHandle, gbnf).Dispose();
         if (_stopping)
             throw new ServerBusyException("The server is shutting down.", BusyReason.ShuttingDown, TimeSpan.FromSeconds(5));
         if (_fault is { } fault)
             throw new ServerBusyException($"The inference engine is unavailable: {fault}", BusyReason.EngineFailed, TimeSpan.FromSeconds(5));
 
-        var active = new ActiveRequest(request, prompt, maxTokens, reservation, cancellation);
+        var active = new ActiveRequest(request, prompt, maxTokens, reservation, CompileGrammars(request), cancellation);
         if (!_queue.TryOffer(active, _ledger.RunningSequences))
+        {
+            active.DisposeGrammars();
             throw new ServerBusyException(
                 $"The server is at capacity ({_options.MaxParallel} running, {_options.MaxQueue} queued). Retry later.",
                 BusyReason.QueueFull, TimeSpan.FromSeconds(2));
+        }
         cancellation.UnsafeRegister(static state => ((ManualResetEventSlim)state!).Set(), _wake);
         _wake.Set();
         return new GenerationStream(active.Admitted.Task, active.Updates.Reader);
+    }
+
+    /// <summary>
+    /// One answer grammar per choice, compiled here on the request's thread: a large schema's grammar takes time to
+    /// build, which must not stall the decode loop, and one llama.cpp refuses is refused before the request is queued.
+    /// </summary>
+    private List<GrammarConstraint> CompileGrammars(GenerationRequest request)
+    {
+        var grammars = new List<GrammarConstraint>();
+        if (request.AnswerGrammar is not { } gbnf)
+            return grammars;
+        try
+        {
+            for (var choice = 0; choice < request.Choices; choice++)
+                grammars.Add(GrammarConstraint.Create(_weights.NativeHandle, gbnf));
+            return grammars;
+        }
+        catch
+        {
+            grammars.ForEach(g => g.Dispose());
+            throw;
+        }
     }
 
     private int Plan(GenerationRequest request, int promptTokens)
@@ -315,17 +338,7 @@ public sealed class BatchScheduler : IAsyncDisposable
             }
             _maxSequenceId = Math.Max(_maxSequenceId, (int)conversation.ConversationId);
             request.Prefilled = request.CachedTokens = kvTokens.Count;
-            try
-            {
-                request.Sequences.Add(new Sequence(0, conversation, kvTokens, request.Request, _weights, _endOfGeneration));
-            }
-            catch (Exception e)
-            {
-                conversation.Dispose();
-                request.Admitted.TrySetException(e);
-                request.Updates.Writer.TryComplete();
-                continue;
-            }
+            request.Sequences.Add(new Sequence(0, conversation, kvTokens, request.Request, request.TakeGrammar(), _weights, _endOfGeneration));
             request.AdmittedAt = Stopwatch.GetTimestamp();
             _active.Add(request);
             _ledger.Reserve(request);
@@ -361,11 +374,11 @@ public sealed class BatchScheduler : IAsyncDisposable
 
         foreach (var request in _plan.PrefillDone)
             StartChoices(request);
-        var picks = _sampler.PickAll(_plan.ToSample, _executor.Context.NativeHandle);
-        for (var i = 0; i < picks.Length; i++)
+        var failures = _sampler.PickAll(_plan.ToSample, _executor.Context.NativeHandle);
+        for (var i = 0; i < failures.Length; i++)
         {
             var (request, sequence) = _plan.ToSample[i];
-            if (picks[i].Error is { } error)
+            if (failures[i] is { } error)
             {
                 _logger.LogError(error, "Sampling failed for choice {Choice}; that choice ends with an error", sequence.Index);
                 Finish(request, sequence, FinishReason.Error, endedNaturally: false, "The server failed to sample this reply's next token.");
@@ -385,7 +398,7 @@ public sealed class BatchScheduler : IAsyncDisposable
             if (_active[i].IsFinished)
                 Complete(_active[i]);
         }
-        return (decode, picks.Length);
+        return (decode, failures.Length);
     }
 
     /// <summary>A prompt is in the KV cache: fork it for every further choice and start each reply.</summary>
@@ -397,7 +410,7 @@ public sealed class BatchScheduler : IAsyncDisposable
         {
             var fork = main.Conversation.Fork();
             _maxSequenceId = Math.Max(_maxSequenceId, (int)fork.ConversationId);
-            request.Sequences.Add(new Sequence(index, fork, [.. main.KvTokens], request.Request, _weights, _endOfGeneration));
+            request.Sequences.Add(new Sequence(index, fork, [.. main.KvTokens], request.Request, request.TakeGrammar(), _weights, _endOfGeneration));
         }
         foreach (var sequence in request.Sequences)
         {
@@ -544,6 +557,7 @@ public sealed class BatchScheduler : IAsyncDisposable
     private void Release(ActiveRequest request, bool keepCache)
     {
         request.Updates.Writer.TryComplete();
+        request.DisposeGrammars();
         _active.Remove(request);
         _ledger.Release(request);
         foreach (var sequence in request.Sequences)

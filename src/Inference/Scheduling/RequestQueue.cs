@@ -80,6 +80,7 @@ internal sealed class RequestQueue(int maxQueue, int maxParallel, int timeoutSec
     {
         _pending.Remove(node);
         Interlocked.Decrement(ref _waiting);
+        node.Value.DisposeGrammars();
         node.Value.Admitted.TrySetException(refusal);
         node.Value.Updates.Writer.TryComplete();
     }

@@ -16,14 +16,13 @@ internal sealed class Sequence : IDisposable
     private readonly StreamingTokenDecoder _decoder;
     private readonly int? _topLogprobs;
 
-    public Sequence(int index, Conversation conversation, List<LLamaToken> kvTokens, GenerationRequest request, LLamaWeights weights, int[] endOfGeneration)
+    public Sequence(int index, Conversation conversation, List<LLamaToken> kvTokens, GenerationRequest request, GrammarConstraint? grammar, LLamaWeights weights, int[] endOfGeneration)
     {
         Index = index;
         Conversation = conversation;
         KvTokens = kvTokens;
         Reply = new ReplyTracker(request.Prompt, request.Stop, request.RawCompletion, constrainedAnswer: request.AnswerGrammar is not null);
         var seed = request.Sampling.Seed is { } s ? unchecked(s + (uint)index) : (uint)Random.Shared.Next();
-        var grammar = request.AnswerGrammar is { } gbnf ? GrammarConstraint.Create(weights.NativeHandle, gbnf) : null;
         _sampler = new TokenSampler(request.Sampling, seed, grammar, endOfGeneration);
         _topLogprobs = request.TopLogprobs;
         _decoder = new StreamingTokenDecoder(System.Text.Encoding.UTF8, weights) { DecodeSpecialTokens = false };

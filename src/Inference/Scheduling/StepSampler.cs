@@ -19,21 +19,19 @@ internal sealed class StepSampler(LLamaWeights weights, BudgetClosing closing)
 
     private readonly SafeLlamaModelHandle.Vocabulary _vocab = weights.NativeHandle.Vocab;
     private IntPtr[] _rows = [];
-    private Pick[] _picks = [];
-
-    /// <summary>Null when the sequence advanced (see its <see cref="Sequence.Events"/>), else why sampling failed for it.</summary>
-    public readonly record struct Pick(Exception? Error);
+    private Exception?[] _failures = [];
 
     /// <summary>Internal hook for tests: called with each sequence's index before it is sampled (to inject a failure).</summary>
     public Action<int>? Fault { get; set; }
 
-    public unsafe ReadOnlySpan<Pick> PickAll(List<(ActiveRequest Request, Sequence Sequence)> items, SafeLLamaContextHandle context)
+    /// <summary>Samples and advances every sequence; each entry is null where it advanced (see its <see cref="Sequence.Events"/>), else why it failed.</summary>
+    public unsafe ReadOnlySpan<Exception?> PickAll(List<(ActiveRequest Request, Sequence Sequence)> items, SafeLLamaContextHandle context)
     {
         var count = items.Count;
         if (_rows.Length < count)
         {
             _rows = new IntPtr[count];
-            _picks = new Pick[count];
+            _failures = new Exception?[count];
         }
         var vocabularySize = _vocab.Count;
         for (var i = 0; i < count; i++)
@@ -45,29 +43,29 @@ internal sealed class StepSampler(LLamaWeights weights, BudgetClosing closing)
         if (count < ParallelFrom)
         {
             for (var i = 0; i < count; i++)
-                _picks[i] = PickOne(items[i].Request, items[i].Sequence, _rows[i], vocabularySize);
+                _failures[i] = PickOne(items[i].Request, items[i].Sequence, _rows[i], vocabularySize);
         }
         else
         {
             var rows = _rows;
-            var picks = _picks;
-            Parallel.For(0, count, i => picks[i] = PickOne(items[i].Request, items[i].Sequence, rows[i], vocabularySize));
+            var failures = _failures;
+            Parallel.For(0, count, i => failures[i] = PickOne(items[i].Request, items[i].Sequence, rows[i], vocabularySize));
         }
-        return _picks.AsSpan(0, count);
+        return _failures.AsSpan(0, count);
     }
 
-    private unsafe Pick PickOne(ActiveRequest request, Sequence sequence, IntPtr row, int vocabularySize)
+    private unsafe Exception? PickOne(ActiveRequest request, Sequence sequence, IntPtr row, int vocabularySize)
     {
         try
         {
             Fault?.Invoke(sequence.Index);
             var (token, logprob) = sequence.Pick(new ReadOnlySpan<float>((void*)row, vocabularySize), _vocab);
             sequence.Advance(token, logprob, request.MaxTokens, request.Request.MaxReasoningTokens, closing, _vocab);
-            return new Pick(null);
+            return null;
         }
         catch (Exception e)
         {
-            return new Pick(e);
+            return e;
         }
     }
 }

@@ -77,9 +77,5 @@ public static class EngineGate
         {
             throw Busy(e);
         }
-        catch (GrammarRejectedException e)
-        {
-            throw ApiException.Invalid(e.Message, null, "unsupported_schema");
-        }
     }
 }
