@@ -21,14 +21,12 @@ public sealed class RecoveryExactnessTests
         await using var server = await StartAsync("--Inference:MaxParallel=4", "--Model:BatchSize=32", "--Inference:PrefillChunk=32");
         var random = new Random(41);
         var scheduler = server.Engine.Scheduler;
-        using var hold = new ManualResetEventSlim(false);
-        var held = 0;
+        using var hold = new LoopHold(scheduler);
         var fired = 0;
         scheduler.DecodeFault = _ =>
         {
             // Hold the loop once the long prompt is admitted, until the fourth request is queued behind it.
-            if (server.Snapshot.RunningRequests == 3 && Interlocked.Exchange(ref held, 1) == 0)
-                hold.Wait(TimeSpan.FromSeconds(60));
+            hold.HoldOnceWhen(server.Snapshot.RunningRequests == 3);
             return server.Snapshot.RunningRequests == 4 && Interlocked.Exchange(ref fired, 1) == 0 ? DecodeResult.DecodeFailed : null;
         };
 
@@ -41,10 +39,7 @@ public sealed class RecoveryExactnessTests
         await server.WaitForAsync(s => s.RunningRequests == 3);
         var moved = Conversation(Letters(random, 60));
         var reply = AskAsync(server, moved, 30);
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (scheduler.Waiting == 0 && DateTime.UtcNow < deadline)
-            await Task.Delay(5);
-        hold.Set();
+        await hold.ReleaseWhenQueuedAsync();
 
         (await ExpectedAsync(server, moved, 30)).AssertMatches((await reply).Content!, "the request moved to the rebuilt context");
         Assert.Equal(1, fired);

@@ -45,14 +45,12 @@ public sealed class LoopSupervisionTests
         await using var server = await RunningServer.StartAsync(TestModels.PathOf(ScriptedModels.Endless),
             "--Inference:MaxParallel=3", "--Model:BatchSize=32", "--Inference:PrefillChunk=32", "--Model:ContextSize=65536");
         var fault = new OneShot { Armed = true };
-        using var hold = new ManualResetEventSlim(false);
-        var held = 0;
         var scheduler = server.Engine.Scheduler;
+        using var hold = new LoopHold(scheduler);
         scheduler.DecodeFault = _ =>
         {
-            // Hold the loop (as a slow step would) right after the long prompt was admitted, until the third request is queued.
-            if (server.Snapshot.RunningRequests == 2 && Interlocked.Exchange(ref held, 1) == 0)
-                hold.Wait(TimeSpan.FromSeconds(60));
+            // Hold the loop right after the long prompt was admitted, until the third request is queued.
+            hold.HoldOnceWhen(server.Snapshot.RunningRequests == 2);
             return server.Snapshot.RunningRequests == 3 && fault.Fire() ? DecodeResult.DecodeFailed : null;
         };
 
@@ -61,10 +59,7 @@ public sealed class LoopSupervisionTests
         var prefilling = Sse.ReadChunksAsync(await Sse.PostStreamAsync(server.Http, Ask(string.Concat(Enumerable.Repeat("word ", 8_000)), new { max_tokens = 8000 })));
         // Its response headers come only once it is admitted, after the hold.
         var untouched = Task.Run(async () => await Sse.ReadChunksAsync(await Sse.PostStreamAsync(server.Http, Ask("three", new { max_tokens = 12 }))));
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (scheduler.Waiting == 0 && DateTime.UtcNow < deadline)
-            await Task.Delay(5);
-        hold.Set();
+        await hold.ReleaseWhenQueuedAsync();
 
         foreach (var failed in await Task.WhenAll(generating, prefilling))
         {
