@@ -45,31 +45,9 @@ public sealed class RawEngine : IDisposable
     {
         var model = new ModelOptions { Path = path, ContextSize = contextSize };
         var inference = new InferenceOptions { MaxParallel = maxParallel };
-        var parameters = CreateParameters(path, model, inference);
+        var parameters = HipoEngine.CreateParameters(path, model, inference);
         return new RawEngine(LLamaWeights.LoadFromFile(parameters), parameters);
     }
-
-    /// <summary>
-    /// A copy of <c>HipoEngine.CreateParameters</c> (private there): every setting that changes the native
-    /// cost of a token (threads, batch sizes, KV type and layout, flash attention, sequences) must match.
-    /// </summary>
-    private static ModelParams CreateParameters(string path, ModelOptions model, InferenceOptions inference) => new(path)
-    {
-        ContextSize = (uint)model.ContextSize,
-        BatchSize = (uint)model.BatchSize,
-        UBatchSize = (uint)Math.Min(model.BatchSize, 512),
-        Threads = model.EffectiveThreads,
-        BatchThreads = model.EffectiveThreads,
-        GpuLayerCount = model.GpuLayers < 0 ? 999 : model.GpuLayers,
-        MainGpu = model.MainGpu,
-        SplitMode = Enum.Parse<GPUSplitMode>(model.SplitMode, ignoreCase: true),
-        FlashAttention = model.FlashAttention,
-        TypeK = GGMLType.GGML_TYPE_F16,
-        TypeV = GGMLType.GGML_TYPE_F16,
-        KVUnified = true,
-        SeqMax = (uint)Math.Min(256, inference.MaxParallel + inference.CachedSequences + 1),
-        LoadMode = LLamaLoadMode.MemoryMap,
-    };
 
     /// <summary>The prompt the server builds for these turns with think mode off, token for token.</summary>
     public LLamaToken[] Tokenize(IReadOnlyList<ChatTurn> turns) => _tokenizer.Tokenize(_renderer.Render(turns, ThinkModeRequest.Off));

@@ -3,7 +3,7 @@ using HiPO.Gguf.Qwen3;
 namespace HiPO.Gguf.Scripting;
 
 /// <summary>
-/// Builds a tiny qwen3 GGUF whose replies are a fixed script, for tests and the demo mode. Each token
+/// Builds a tiny qwen3 GGUF whose replies are a fixed script, for the demo mode and the tests. Each token
 /// has at most one successor, and the model makes that successor overwhelmingly likely, so llama.cpp
 /// generates the script at any temperature, for any number of concurrent sequences.
 /// </summary>
@@ -22,7 +22,6 @@ namespace HiPO.Gguf.Scripting;
 /// var builder = new ScriptedModelBuilder("scripted-hipo");
 /// builder.Chain(after: "\n", "Easy", " one.\n", "&lt;/judge&gt;", "\n\n", "&lt;think_off&gt;", "&lt;answer&gt;", "\n4\n", "&lt;/answer&gt;", "&lt;|im_end|&gt;");
 /// builder.Write(path);
-/// string expected = builder.ReplyAfter("\n").Text;
 /// </code>
 /// </example>
 public sealed class ScriptedModelBuilder
@@ -49,6 +48,9 @@ public sealed class ScriptedModelBuilder
 
     public string Name { get; }
 
+    /// <summary>Each scripted token's successor, keyed by the token's stored text.</summary>
+    internal IReadOnlyDictionary<string, ScriptToken> Successors => _successors;
+
     /// <summary>
     /// Scripts <paramref name="pieces"/> to follow <paramref name="after"/>, each piece followed by
     /// the next. Re-scripting a successor that is already there is allowed (chains may share a tail).
@@ -63,59 +65,6 @@ public sealed class ScriptedModelBuilder
         }
 
         return Add([after, .. pieces]);
-    }
-
-    /// <summary>
-    /// Scripts <paramref name="pieces"/> to follow <paramref name="after"/> and then repeat forever:
-    /// the last piece's successor is the first. A reply that never ends, for max-token limits.
-    /// </summary>
-    /// <exception cref="ArgumentException">A token would get a second, different successor.</exception>
-    public ScriptedModelBuilder Loop(ScriptPiece after, params ScriptPiece[] pieces)
-    {
-        ArgumentNullException.ThrowIfNull(pieces);
-        if (pieces.Length == 0)
-        {
-            throw new ArgumentException("A loop needs at least one piece.", nameof(pieces));
-        }
-
-        return Add([after, .. pieces, pieces[0]]);
-    }
-
-    /// <summary>
-    /// The reply the model generates when the prompt's last token is <paramref name="start"/>.
-    /// </summary>
-    /// <exception cref="InvalidOperationException">
-    /// The script after <paramref name="start"/> stops at a token that neither ends generation nor
-    /// has a successor (the model would continue at random there).
-    /// </exception>
-    public ScriptedReply ReplyAfter(ScriptPiece start)
-    {
-        ScriptToken current = ScriptToken.Resolve(start);
-        var tokens = new List<ScriptToken>();
-        var positions = new Dictionary<string, int>(StringComparer.Ordinal);
-        while (true)
-        {
-            if (!_successors.TryGetValue(current.StoredText, out ScriptToken? next))
-            {
-                throw new InvalidOperationException(tokens.Count == 0
-                    ? $"Nothing is scripted after {current.Display}."
-                    : $"The reply after {start} stops at {current.Display}, which neither ends generation nor has a successor: the model would continue with random tokens.");
-            }
-
-            if (positions.TryGetValue(next.StoredText, out int cycleStart))
-            {
-                return new ScriptedReply(tokens, cycleStart);
-            }
-
-            positions.Add(next.StoredText, tokens.Count);
-            tokens.Add(next);
-            if (next.EndsGeneration)
-            {
-                return new ScriptedReply(tokens, cycleStart: -1);
-            }
-
-            current = next;
-        }
     }
 
     /// <summary>Writes the model (a few MB at most) to <paramref name="path"/>.</summary>

@@ -105,7 +105,7 @@ public sealed class HipoEngine(ModelOptions model, InferenceOptions inference, R
             path ??= ResolveModelPath();
             ModelFile.Validate(path);
             ConfigureNative();
-            var parameters = CreateParameters(path);
+            var parameters = CreateParameters(path, model, inference);
             var started = Stopwatch.GetTimestamp();
             var lastLogged = -1;
             var progress = new Progress<float>(p =>
@@ -159,7 +159,11 @@ public sealed class HipoEngine(ModelOptions model, InferenceOptions inference, R
         State = EngineState.Failed;
     }
 
-    private ModelParams CreateParameters(string path) => new(path)
+    /// <summary>
+    /// The native parameters for <paramref name="path"/> under these settings: the model load and the decode context alike.
+    /// Public so that the benchmark's raw engine runs the same native configuration as the server it is compared with.
+    /// </summary>
+    public static ModelParams CreateParameters(string path, ModelOptions model, InferenceOptions inference) => new(path)
     {
         ContextSize = (uint)model.ContextSize,
         BatchSize = (uint)model.BatchSize,

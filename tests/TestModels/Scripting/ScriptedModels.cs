@@ -1,10 +1,10 @@
-using System.Text.RegularExpressions;
+using HiPO.Inference.Hosting;
 
 namespace HiPO.Gguf.Scripting;
 
 /// <summary>
-/// Ready-made scripted models for tests and the server's demo mode. Each property builds its small
-/// script when read.
+/// Ready-made scripted models for the tests and the benchmark, and the server's demo model. Each
+/// property builds its small script when read.
 /// </summary>
 /// <remarks>
 /// A scripted token has one successor wherever it appears, and the byte token "\n" starts every
@@ -13,7 +13,7 @@ namespace HiPO.Gguf.Scripting;
 /// <c>&lt;/think&gt;</c> and <c>&lt;answer&gt;</c> in think-on replies, and the other tags follow
 /// each other directly. Newlines inside blocks are exactly as in HiPO's format.
 /// </remarks>
-public static partial class ScriptedModels
+public static class ScriptedModels
 {
     private const string EndOfTurn = "<|im_end|>";
 
@@ -35,12 +35,8 @@ public static partial class ScriptedModels
     /// <summary>A reply that ignores HiPO's format: plain text, no tags.</summary>
     public static ScriptedFixture Malformed => BuildMalformed();
 
-    /// <summary>
-    /// The demo model: after "\n" (auto mode) a think-on reply that explains the demo; after
-    /// <c>&lt;think&gt;</c> (a forced think-on prefill) the same reasoning and answer; after
-    /// <c>&lt;answer&gt;</c> (a forced think-off prefill) the same answer.
-    /// </summary>
-    public static ScriptedFixture Demo => BuildDemo();
+    /// <summary>The model the server serves with <c>--demo</c> (see <see cref="DemoModel"/>).</summary>
+    public static ScriptedFixture Demo => new(DemoModel.Script(), DemoModel.Judge, DemoModel.Reasoning, DemoModel.Answer);
 
     private static ScriptedFixture BuildThinkOn()
     {
@@ -100,63 +96,5 @@ public static partial class ScriptedModels
         var builder = new ScriptedModelBuilder("scripted-malformed")
             .Chain(after: "\n", [.. words.Split("This reply ignores the HiPO format and has no tags at all."), EndOfTurn]);
         return new ScriptedFixture(builder, judge: null, reasoning: null, answer: null);
-    }
-
-    private static ScriptedFixture BuildDemo()
-    {
-        const string judge =
-            "This is the HiPO.Server demo model. It always decides to think, so you can see both the reasoning and the answer.";
-        const string reasoning =
-            "The demo model is a tiny GGUF file that HiPO.Server writes itself. Every token it knows has exactly one successor, " +
-            "so it replays this script at any temperature. It still runs through llama.cpp and the server's batching, " +
-            "mode parsing and streaming, just like a real model.";
-        const string answer =
-            "Hello from HiPO.Server! You are talking to the built-in demo model, which replays a fixed script. " +
-            "To get real answers, start the server with a HiPO GGUF model such as HiPO-1.7B.";
-        var words = new WordSplitter();
-        var builder = new ScriptedModelBuilder("hipo-demo")
-            .Chain(after: "\n", [.. words.Split(judge + "\n"), "</judge>", "<think_on>", "<think>"])
-            .Chain(after: "<think>", [.. words.Split("\n" + reasoning + "\n"), "</think>", "\n\n", "<answer>"])
-            .Chain(after: "<answer>", [.. words.Split("\n" + answer + "\n"), "</answer>", EndOfTurn]);
-        return new ScriptedFixture(builder, judge, reasoning, answer);
-    }
-
-    /// <summary>
-    /// Splits text into word pieces (each with its leading whitespace, the last with any trailing
-    /// whitespace). A word already used in the model is joined with the words after it until the
-    /// piece is new (at the end of the text, with the pieces before it), so a repeated word never
-    /// needs two successors.
-    /// </summary>
-    private sealed partial class WordSplitter
-    {
-        private readonly HashSet<string> _used = new(StringComparer.Ordinal);
-
-        public ScriptPiece[] Split(string text)
-        {
-            string[] words = [.. Word().Matches(text).Select(m => m.Value)];
-            var pieces = new List<string>();
-            for (int i = 0; i < words.Length;)
-            {
-                string piece = words[i++];
-                while (_used.Contains(piece) && i < words.Length)
-                {
-                    piece += words[i++];
-                }
-
-                while (_used.Contains(piece) && pieces.Count > 0)
-                {
-                    piece = pieces[^1] + piece;
-                    pieces.RemoveAt(pieces.Count - 1);
-                }
-
-                _used.Add(piece);
-                pieces.Add(piece);
-            }
-
-            return [.. pieces.Select(p => (ScriptPiece)p)];
-        }
-
-        [GeneratedRegex(@"\s*\S+(\s+\z)?")]
-        private static partial Regex Word();
     }
 }
