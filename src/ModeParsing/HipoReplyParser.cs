@@ -168,17 +168,13 @@ public sealed class HipoReplyParser : IReasoningParser
                 CloseBlock(mode == ThinkMode.On ? ReplySection.Reasoning : ReplySection.Answer);
                 break;
             case HipoTags.ThinkOpen when Mode is null || (Section == ReplySection.Reasoning && betweenBlocks):
-                if (Mode is null)
-                    Decide(ThinkMode.On, events);
-                OpenBlock(ReplySection.Reasoning);
+                OpenBlock(ReplySection.Reasoning, implied: ThinkMode.On, events);
                 break;
             case HipoTags.ThinkClose when Section == ReplySection.Reasoning:
                 CloseBlock(ReplySection.Answer);
                 break;
             case HipoTags.AnswerOpen when Section != ReplySection.Done && (Section != ReplySection.Answer || betweenBlocks):
-                if (Mode is null)
-                    Decide(ThinkMode.Off, events);
-                OpenBlock(ReplySection.Answer);
+                OpenBlock(ReplySection.Answer, implied: ThinkMode.Off, events);
                 break;
             case HipoTags.AnswerClose when Section == ReplySection.Answer:
                 CloseBlock(ReplySection.Done);
@@ -197,6 +193,14 @@ public sealed class HipoReplyParser : IReasoningParser
         atBlockStart = true;
         if (section == ReplySection.Judge)
             judge ??= new StringBuilder();
+    }
+
+    // A block that belongs to one mode decides it when the reply has not, before any of its text.
+    private void OpenBlock(ReplySection section, ThinkMode implied, List<ModeEvent> events)
+    {
+        if (Mode is null)
+            Decide(implied, events);
+        OpenBlock(section);
     }
 
     // The section is where text that strays outside the blocks will go.
