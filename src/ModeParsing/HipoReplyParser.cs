@@ -19,8 +19,8 @@ namespace HiPO.ModeParsing;
 /// <list type="bullet">
 /// <item>A reply that never leaves the judge block (no tags at all) is the answer when it ended
 /// naturally: <see cref="Finish"/> then decides <see cref="ThinkMode.Off"/> and emits the whole judge
-/// text again as one answer event (streaming clients have already seen it as judge), and
-/// <see cref="Parse"/> returns no judge. A truncated one stays judge with no mode.</item>
+/// text again as one answer event (streaming clients have already seen it as judge; a whole response
+/// reports it as the answer only). A truncated one stays judge with no mode.</item>
 /// <item>A decision tag without <c>&lt;/judge&gt;</c> ends the judge there.</item>
 /// <item><c>&lt;think&gt;</c> without <c>&lt;think_on&gt;</c> decides <see cref="ThinkMode.On"/>;
 /// <c>&lt;answer&gt;</c> without a decision, or answer text without one (see below), decides
@@ -53,6 +53,8 @@ public sealed class HipoReplyParser : IReasoningParser
     // A <judge> after anything was emitted is a stray tag, not the start of the reply.
     private bool anyEvent;
 
+    private bool answerTagRead;
+
     // Kept while in the judge block so that a reply which never leaves it can become the answer;
     // null when the reply has no judge block.
     private StringBuilder? judge;
@@ -69,21 +71,14 @@ public sealed class HipoReplyParser : IReasoningParser
 
     public ThinkMode? Mode { get; private set; }
 
-    /// <summary>Parses a whole reply with the same code that parses streams.</summary>
-    public static ParsedReply Parse(string text, bool startsInJudge = true, bool endedNaturally = true)
-    {
-        var parser = new HipoReplyParser(startsInJudge);
-        var events = new List<ModeEvent>();
-        parser.Feed(text, events);
-        parser.Finish(endedNaturally, events);
+    /// <summary>
+    /// After an <c>&lt;answer&gt;</c> tag and before <c>&lt;/answer&gt;</c>: where structured output applies. A late
+    /// <c>&lt;answer&gt;</c> that vanishes from stray answer text counts too, since the model meant the answer to start there.
+    /// </summary>
+    public bool InAnswerBlock => answerTagRead && Section == ReplySection.Answer;
 
-        string Join(ModeEventKind kind) => string.Concat(events.Where(e => e.Kind == kind).Select(e => e.Text));
-        return new ParsedReply(
-            parser.judge is null ? null : Join(ModeEventKind.Judge),
-            parser.Mode,
-            parser.Mode == ThinkMode.On ? Join(ModeEventKind.Reasoning) : null,
-            Join(ModeEventKind.Answer));
-    }
+    // Lets the history reader (HipoTranscript) see a tag this parser reads but drops, which streaming ignores.
+    internal Action<string>? TagDropped { get; init; }
 
     public void Feed(string chunk, List<ModeEvent> events)
     {
@@ -96,13 +91,16 @@ public sealed class HipoReplyParser : IReasoningParser
             if (lt < 0)
                 break;
             var rest = text.AsSpan(lt);
-            if (TagAt(rest) is { } tag)
+            var (tag, partial) = TagAt(rest);
+            if (tag is not null)
             {
                 Plain(text.AsSpan(plainStart, lt - plainStart), events);
-                Apply(tag, events);
+                answerTagRead |= tag == HipoTags.AnswerOpen;
+                if (!Apply(tag, events))
+                    TagDropped?.Invoke(tag);
                 plainStart = searchFrom = lt + tag.Length;
             }
-            else if (IsTagPrefix(rest))
+            else if (partial)
             {
                 Plain(text.AsSpan(plainStart, lt - plainStart), events);
                 heldTag = rest.ToString();
@@ -133,35 +131,28 @@ public sealed class HipoReplyParser : IReasoningParser
         {
             // No tag ever closed the judge block: the model did not use the HiPO format at all.
             string answer = judge!.ToString();
-            judge = null;
             Decide(ThinkMode.Off, events);
             Section = ReplySection.Answer;
             Emit(answer, events);
         }
     }
 
-    private static string? TagAt(ReadOnlySpan<char> text)
+    // The tag text starts with, else whether text is the start of one that the next chunk may complete.
+    // No tag is a prefix of another, so the order of the checks does not matter.
+    private static (string? Tag, bool Partial) TagAt(ReadOnlySpan<char> text)
     {
         foreach (string tag in HipoTags.All)
         {
             if (text.StartsWith(tag, StringComparison.Ordinal))
-                return tag;
-        }
-        return null;
-    }
-
-    private static bool IsTagPrefix(ReadOnlySpan<char> text)
-    {
-        foreach (string tag in HipoTags.All)
-        {
+                return (tag, false);
             if (text.Length < tag.Length && tag.AsSpan().StartsWith(text, StringComparison.Ordinal))
-                return true;
+                return (null, true);
         }
-        return false;
+        return (null, false);
     }
 
-    // Tags only ever move the reply forward; one that would not is dropped.
-    private void Apply(string tag, List<ModeEvent> events)
+    // Tags only ever move the reply forward; one that would not is dropped (false).
+    private bool Apply(string tag, List<ModeEvent> events)
     {
         switch (tag)
         {
@@ -177,25 +168,22 @@ public sealed class HipoReplyParser : IReasoningParser
                 CloseBlock(mode == ThinkMode.On ? ReplySection.Reasoning : ReplySection.Answer);
                 break;
             case HipoTags.ThinkOpen when Mode is null || (Section == ReplySection.Reasoning && betweenBlocks):
-                if (Mode is null)
-                    Decide(ThinkMode.On, events);
-                OpenBlock(ReplySection.Reasoning);
+                OpenBlock(ReplySection.Reasoning, implied: ThinkMode.On, events);
                 break;
             case HipoTags.ThinkClose when Section == ReplySection.Reasoning:
                 CloseBlock(ReplySection.Answer);
                 break;
             case HipoTags.AnswerOpen when Section != ReplySection.Done && (Section != ReplySection.Answer || betweenBlocks):
-                if (Mode is null)
-                    Decide(ThinkMode.Off, events);
-                OpenBlock(ReplySection.Answer);
+                OpenBlock(ReplySection.Answer, implied: ThinkMode.Off, events);
                 break;
             case HipoTags.AnswerClose when Section == ReplySection.Answer:
                 CloseBlock(ReplySection.Done);
                 break;
             default:
-                return;
+                return false;
         }
         heldNewline = false;
+        return true;
     }
 
     private void OpenBlock(ReplySection section)
@@ -205,6 +193,14 @@ public sealed class HipoReplyParser : IReasoningParser
         atBlockStart = true;
         if (section == ReplySection.Judge)
             judge ??= new StringBuilder();
+    }
+
+    // A block that belongs to one mode decides it when the reply has not, before any of its text.
+    private void OpenBlock(ReplySection section, ThinkMode implied, List<ModeEvent> events)
+    {
+        if (Mode is null)
+            Decide(implied, events);
+        OpenBlock(section);
     }
 
     // The section is where text that strays outside the blocks will go.

@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace HiPO.ModeParsing;
 
 /// <summary>
@@ -7,33 +9,40 @@ namespace HiPO.ModeParsing;
 public static class HipoTranscript
 {
     /// <summary>
-    /// The answer of an earlier assistant turn, which may be raw HiPO text or plain text: what lies
-    /// between <c>&lt;answer&gt;</c> and <c>&lt;/answer&gt;</c> (or the end), else what follows
-    /// <c>&lt;think_off&gt;</c> or the last <c>&lt;/think&gt;</c>, else the whole text; without one
-    /// leading and one trailing newline.
+    /// The answer of an earlier assistant turn, which may be raw HiPO text or plain text: what a
+    /// <see cref="HipoReplyParser"/> reads as the answer of the whole message (plain text is all answer), so
+    /// the same degrade rules apply as to a streamed reply. Two rules hold for a stored message only: as in
+    /// Qwen's template, only what follows the last <c>&lt;/think&gt;</c> counts (one the streaming parser
+    /// drops, since the reasoning was already closed), less one leading newline; and the message's end closes
+    /// an unclosed answer, so one trailing newline there is layout.
     /// </summary>
     public static string AnswerOf(string assistantContent)
     {
-        var answer = assistantContent.AsSpan();
-        int open = assistantContent.IndexOf(HipoTags.AnswerOpen, StringComparison.Ordinal);
-        int thinkOff = assistantContent.IndexOf(HipoTags.ThinkOff, StringComparison.Ordinal);
-        int thinkClose = assistantContent.LastIndexOf(HipoTags.ThinkClose, StringComparison.Ordinal);
-        if (open >= 0)
+        var events = new List<ModeEvent>();
+        int answerFrom = 0;
+        bool afterLateThinkClose = false;
+        HipoReplyParser? parser = null;
+        parser = new HipoReplyParser
         {
-            answer = answer[(open + HipoTags.AnswerOpen.Length)..];
-            int close = answer.IndexOf(HipoTags.AnswerClose, StringComparison.Ordinal);
-            if (close >= 0)
-                answer = answer[..close];
-        }
-        else if (thinkOff >= 0)
-            answer = answer[(thinkOff + HipoTags.ThinkOff.Length)..];
-        else if (thinkClose >= 0)
-            answer = answer[(thinkClose + HipoTags.ThinkClose.Length)..];
+            TagDropped = tag =>
+            {
+                if (tag == HipoTags.ThinkClose && parser!.Section == ReplySection.Answer && !parser.InAnswerBlock)
+                    (answerFrom, afterLateThinkClose) = (events.Count, true);
+            },
+        };
+        parser.Feed(assistantContent, events);
+        parser.Finish(endedNaturally: true, events);
 
-        if (answer.StartsWith("\n"))
-            answer = answer[1..];
-        if (answer.EndsWith("\n"))
-            answer = answer[..^1];
+        var answer = new StringBuilder();
+        foreach (var e in events.Skip(answerFrom))
+        {
+            if (e.Kind == ModeEventKind.Answer)
+                answer.Append(e.Text);
+        }
+        if (afterLateThinkClose && answer.Length > 0 && answer[0] == '\n')
+            answer.Remove(0, 1);
+        if (parser.Section != ReplySection.Done && answer.Length > 0 && answer[^1] == '\n')
+            answer.Length--;
         return answer.ToString();
     }
 }

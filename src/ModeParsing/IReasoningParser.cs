@@ -9,6 +9,9 @@ public interface IReasoningParser
     /// <summary>Where the next plain text would go.</summary>
     ReplySection Section { get; }
 
+    /// <summary>Inside the answer block proper (opened by its tag), where structured output applies.</summary>
+    bool InAnswerBlock { get; }
+
     /// <summary>The think mode, or null until the reply has decided it.</summary>
     ThinkMode? Mode { get; }
 

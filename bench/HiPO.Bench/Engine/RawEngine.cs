@@ -19,7 +19,7 @@ public sealed class RawEngine : IDisposable
     private readonly LLamaWeights _weights;
     private readonly BatchedExecutor _executor;
     private readonly PromptTokenizer _tokenizer;
-    private readonly HipoPromptRenderer _renderer = new(new ReasoningOptions());
+    private readonly HipoPromptRenderer _renderer = new(new EffectiveReasoning(new ReasoningOptions()));
     private readonly bool[] _banned;
 
     private RawEngine(LLamaWeights weights, ModelParams parameters)

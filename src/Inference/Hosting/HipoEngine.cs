@@ -49,9 +49,10 @@ public sealed class HipoEngine(ModelOptions model, InferenceOptions inference, R
 
     public DateTimeOffset Created { get; } = DateTimeOffset.UtcNow;
 
-    public HipoPromptRenderer Renderer { get; } = new(reasoning);
+    /// <summary>The reasoning format in force: the configured one until <see cref="LoadAsync"/> settles it for the model.</summary>
+    public EffectiveReasoning Reasoning { get; private set; } = new(reasoning);
 
-    public ReasoningOptions Reasoning => reasoning;
+    public HipoPromptRenderer Renderer { get; private set; } = new(new EffectiveReasoning(reasoning));
 
     public BatchScheduler Scheduler => _scheduler ?? throw new InvalidOperationException("The model is not loaded.");
 
@@ -97,8 +98,11 @@ public sealed class HipoEngine(ModelOptions model, InferenceOptions inference, R
     /// <summary>Configures the native library; call before anything else touches llama.cpp (a download's quantizer, say).</summary>
     public void ConfigureNative() => NativeBackend.Configure(model, loggers.CreateLogger("HiPO.Inference.Native"));
 
-    /// <summary>Loads <paramref name="path"/> (a GGUF fetched elsewhere, e.g. from the hub), or the configured model when null.</summary>
-    public async Task LoadAsync(string? path, CancellationToken cancellation)
+    /// <summary>
+    /// Loads <paramref name="path"/> (a GGUF fetched elsewhere, e.g. from the hub), or the configured model when null, and
+    /// serves it with the reasoning format <paramref name="effective"/>.
+    /// </summary>
+    public async Task LoadAsync(string? path, EffectiveReasoning effective, CancellationToken cancellation)
     {
         try
         {
@@ -134,7 +138,9 @@ public sealed class HipoEngine(ModelOptions model, InferenceOptions inference, R
             _logger.LogInformation("Sampling defaults: {Defaults} ({Source})", defaults,
                 fromModel.Count > 0 ? "from the GGUF's " + string.Join(", ", fromModel) + "; the rest HiPO's" : "HiPO's; the GGUF has no general.sampling.* keys");
             var tokenizer = new PromptTokenizer(_weights);
-            _scheduler = new BatchScheduler(_weights, parameters, inference, reasoning, tokenizer, loggers.CreateLogger<BatchScheduler>());
+            Reasoning = effective;
+            Renderer = new HipoPromptRenderer(effective);
+            _scheduler = new BatchScheduler(_weights, parameters, inference, Reasoning, tokenizer, loggers.CreateLogger<BatchScheduler>());
             _scheduler.Failed += reason =>
             {
                 Fail(reason);

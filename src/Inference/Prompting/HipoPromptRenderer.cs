@@ -7,7 +7,7 @@ namespace HiPO.Inference.Prompting;
 /// Renders a conversation into HiPO's (KAT-V1) ChatML prompt in our own code, since llama.cpp's template
 /// engine would lose the judge opening and the history stripping.
 /// </summary>
-public sealed class HipoPromptRenderer(ReasoningOptions options)
+public sealed class HipoPromptRenderer(EffectiveReasoning options)
 {
     /// <param name="tools">Function definitions, each a <c>{"type": "function", "function": {...}}</c> JSON text, offered in the system turn as Qwen's template does.</param>
     public RenderedPrompt Render(IReadOnlyList<ChatTurn> turns, ThinkModeRequest mode, IReadOnlyList<string>? tools = null)
@@ -51,7 +51,6 @@ public sealed class HipoPromptRenderer(ReasoningOptions options)
         }
 
         segments.Add(new PromptSegment(options.GenerationPrefix, IsTemplate: true));
-        var startsInJudge = options.GenerationPrefix.TrimEnd().EndsWith(HipoTags.JudgeOpen, StringComparison.Ordinal);
         var (prefill, forced) = mode switch
         {
             ThinkModeRequest.Off => (options.ForceOffPrefill, (ThinkMode?)ThinkMode.Off),
@@ -60,7 +59,7 @@ public sealed class HipoPromptRenderer(ReasoningOptions options)
         };
         if (prefill.Length > 0)
             segments.Add(new PromptSegment(prefill, IsTemplate: true));
-        return new RenderedPrompt(segments, prefill, forced, startsInJudge);
+        return new RenderedPrompt(segments, prefill, forced, options.StartsInJudge);
     }
 
     private static void AddTurn(List<PromptSegment> segments, string role, string content)

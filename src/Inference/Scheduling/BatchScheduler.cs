@@ -58,7 +58,7 @@ public sealed class BatchScheduler : IAsyncDisposable
     private long _drainDeadline = long.MaxValue;
     private SchedulerSnapshot _snapshot = SchedulerSnapshot.Empty;
 
-    public BatchScheduler(LLamaWeights weights, IContextParams contextParams, InferenceOptions options, ReasoningOptions reasoning, PromptTokenizer tokenizer, ILogger logger)
+    public BatchScheduler(LLamaWeights weights, IContextParams contextParams, InferenceOptions options, EffectiveReasoning reasoning, PromptTokenizer tokenizer, ILogger logger)
     {
         _weights = weights;
         _contextParams = contextParams;

@@ -6,6 +6,7 @@ namespace HiPO.Inference.Scheduling;
 /// <summary>
 /// Follows one choice's reply text as it is decoded: splits it into judge, decision, reasoning and answer,
 /// counts reasoning tokens, and applies stop strings to the answer only (text in the judge or the reasoning never stops a reply).
+/// Where the reply is (judge, reasoning, answer block, done) is the parser's state: the format is read in one place.
 /// </summary>
 /// <remarks>
 /// A constrained answer (a grammar is active there) is opaque: its text is answer content up to the end of generation,
@@ -19,8 +20,9 @@ internal sealed class ReplyTracker
     private readonly ThinkMode? _forcedMode;
     private readonly bool _constrainedAnswer;
     private bool _answerStarted;
-    private string _recent = "";
-    private bool _answerTagSeen;
+
+    // The parser's events for one token before stop strings apply; reused, as this runs for every token.
+    private readonly List<ModeEvent> _parsed = [];
 
     /// <param name="constrainedAnswer">A grammar constrains the answer block (see the remarks).</param>
     public ReplyTracker(RenderedPrompt prompt, IReadOnlyList<string> stops, bool raw, bool constrainedAnswer = false)
@@ -33,7 +35,6 @@ internal sealed class ReplyTracker
         _forcedMode = prompt.ForcedMode;
         // A forced mode's prefill is part of the assistant turn: the parser reads it so it starts where the model does.
         _parser.Feed(prompt.ReplyPrefill, []);
-        Watch(prompt.ReplyPrefill);
     }
 
     public ThinkMode? Mode => _parser?.Mode;
@@ -41,7 +42,7 @@ internal sealed class ReplyTracker
     public bool InReasoning => _parser?.Section == ReplySection.Reasoning;
 
     /// <summary>Inside an <c>&lt;answer&gt;</c> block (or a raw completion): where structured output is constrained.</summary>
-    public bool InAnswerBlock => _parser is null || (_answerTagSeen && _parser.Section == ReplySection.Answer);
+    public bool InAnswerBlock => _parser?.InAnswerBlock ?? true;
 
     /// <summary>The reply is complete: a stop string matched or the answer was closed.</summary>
     public bool IsComplete => _stops.Stopped || _parser?.Section == ReplySection.Done;
@@ -79,9 +80,10 @@ internal sealed class ReplyTracker
         if (_parser.Section == ReplySection.Reasoning)
             ThinkTokens++;
         var before = output.Count;
-        Watch(text);
-        Route(parsed => _parser.Feed(text, parsed), output);
-        _answerStarted |= output.Skip(before).Any(e => e.Kind == ModeEventKind.Answer);
+        _parser.Feed(text, _parsed);
+        Route(output);
+        for (var i = before; i < output.Count && !_answerStarted; i++)
+            _answerStarted = output[i].Kind == ModeEventKind.Answer;
         // Every token until the first answer text counts as reasoning: the judge, the decision tags and the thinking.
         if (!_answerStarted)
             ReasoningTokens++;
@@ -99,15 +101,8 @@ internal sealed class ReplyTracker
     /// <summary>Text the server wrote into the reply (closing the reasoning when its budget runs out).</summary>
     public void Inject(string text, List<ModeEvent> output)
     {
-        Watch(text);
-        Route(parsed => _parser?.Feed(text, parsed), output);
-    }
-
-    /// <summary>Notices the answer tag even when it arrives split over several tokens.</summary>
-    private void Watch(string text)
-    {
-        _recent = (_recent + text)[Math.Max(0, _recent.Length + text.Length - 64)..];
-        _answerTagSeen |= _recent.Contains(HipoTags.AnswerOpen, StringComparison.Ordinal);
+        _parser?.Feed(text, _parsed);
+        Route(output);
     }
 
     /// <summary>
@@ -121,7 +116,8 @@ internal sealed class ReplyTracker
         if (_parser is not null)
         {
             var undecided = _parser.Mode is null;
-            Route(parsed => _parser.Finish(endedNaturally, parsed), output);
+            _parser.Finish(endedNaturally, _parsed);
+            Route(output);
             JudgeWasAnswer = undecided && _parser.Mode is not null;
             if (JudgeWasAnswer)
                 ReasoningTokens = 0;
@@ -130,19 +126,19 @@ internal sealed class ReplyTracker
             Emit(_stops.Flush(), output);
     }
 
-    private void Route(Action<List<ModeEvent>> parse, List<ModeEvent> output)
+    /// <summary>Moves the parsed events to the output, answer text through the stop strings.</summary>
+    private void Route(List<ModeEvent> output)
     {
-        var parsed = new List<ModeEvent>();
-        parse(parsed);
-        foreach (var e in parsed)
+        foreach (var e in _parsed)
         {
             if (_stops.Stopped)
-                return;
+                break;
             if (e.Kind == ModeEventKind.Answer)
                 Emit(_stops.Feed(e.Text), output);
             else
                 output.Add(e);
         }
+        _parsed.Clear();
     }
 
     private static void Emit(string answer, List<ModeEvent> output)

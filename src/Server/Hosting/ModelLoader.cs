@@ -5,8 +5,8 @@ namespace HiPO.Server.Hosting;
 
 /// <summary>
 /// Gets the model after the host has started (so health endpoints answer meanwhile): fetches and converts an
-/// <c>hf:</c> reference, adopts the checkpoint's own generation prompt where it opens the judge block, loads it,
-/// and drains the scheduler on shutdown. A model that cannot be served stops the server with exit code 1.
+/// <c>hf:</c> reference, loads it with the effective reasoning format (the checkpoint's own generation prompt where it
+/// opens the judge block and the configuration sets none), and drains the scheduler on shutdown. A model that cannot be served stops the server with exit code 1.
 /// </summary>
 public sealed class ModelLoader(
     HipoEngine engine,
@@ -43,8 +43,7 @@ public sealed class ModelLoader(
                 path = await resolver.ResolveAsync(configured, stoppingToken);
             }
             path ??= engine.ResolveModelPath();
-            AdoptChatTemplate(path);
-            await engine.LoadAsync(path, stoppingToken);
+            await engine.LoadAsync(path, new EffectiveReasoning(reasoning, ModelGenerationPrefix(path)), stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -58,18 +57,20 @@ public sealed class ModelLoader(
         }
     }
 
-    private void AdoptChatTemplate(string path)
+    /// <summary>The checkpoint's own generation prompt where it opens the judge block and the configuration sets none; else null.</summary>
+    private string? ModelGenerationPrefix(string path)
     {
         var facts = ChatTemplateInspector.InspectModel(path);
         logger.LogInformation("Chat template: {Template}", facts.Describe());
         var configured = configuration[$"{ReasoningOptions.Section}:{nameof(ReasoningOptions.GenerationPrefix)}"] is not null;
         if (facts.OpensJudge && !configured && facts.GenerationPrompt != reasoning.GenerationPrefix)
         {
-            reasoning.GenerationPrefix = facts.GenerationPrompt!;
             logger.LogInformation("Using the checkpoint's generation prompt {Prefix}", facts.GenerationPrompt);
+            return facts.GenerationPrompt;
         }
-        else if (facts.HasTemplate && !facts.OpensJudge)
+        if (facts.HasTemplate && !facts.OpensJudge)
             logger.LogWarning("The model's chat template does not open a <judge> block; it may not be a HiPO model. Replies without HiPO tags are served as plain answers.");
+        return null;
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)

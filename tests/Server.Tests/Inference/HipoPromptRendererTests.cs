@@ -6,7 +6,7 @@ namespace HiPO.Server.Tests.Inference;
 
 public sealed class HipoPromptRendererTests
 {
-    private readonly HipoPromptRenderer _renderer = new(new ReasoningOptions());
+    private readonly HipoPromptRenderer _renderer = new(new EffectiveReasoning(new ReasoningOptions()));
 
     [Fact]
     public void Default_system_prompt_is_added_and_the_judge_block_is_opened()

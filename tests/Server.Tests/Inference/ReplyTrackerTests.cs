@@ -7,7 +7,7 @@ namespace HiPO.Server.Tests.Inference;
 
 public sealed class ReplyTrackerTests
 {
-    private static readonly HipoPromptRenderer Renderer = new(new ReasoningOptions());
+    private static readonly HipoPromptRenderer Renderer = new(new EffectiveReasoning(new ReasoningOptions()));
 
     private static (List<ModeEvent> Events, ReplyTracker Tracker) Run(ThinkModeRequest mode, string[] stops, params string[] tokens) =>
         Run(mode, stops, constrained: false, tokens);

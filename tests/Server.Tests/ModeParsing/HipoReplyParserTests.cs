@@ -19,7 +19,7 @@ public class HipoReplyParserTests
             Events([ThinkOnReply]));
         Assert.Equal(
             new ParsedReply("The query needs multi-step arithmetic.", ThinkMode.On, "12 * 7 = 84", "84"),
-            HipoReplyParser.Parse(ThinkOnReply));
+            Parse(ThinkOnReply));
     }
 
     [Fact]
@@ -28,7 +28,7 @@ public class HipoReplyParserTests
         Assert.Equal(
             [Text(Judge, "A greeting needs no reasoning."), Decided(ThinkMode.Off), Text(Answer, "Hello!")],
             Events([ThinkOffReply]));
-        Assert.Equal(new ParsedReply("A greeting needs no reasoning.", ThinkMode.Off, null, "Hello!"), HipoReplyParser.Parse(ThinkOffReply));
+        Assert.Equal(new ParsedReply("A greeting needs no reasoning.", ThinkMode.Off, null, "Hello!"), Parse(ThinkOffReply));
     }
 
     [Fact]
@@ -36,20 +36,20 @@ public class HipoReplyParserTests
     {
         Assert.Equal(
             new ParsedReply("why", ThinkMode.On, "r", "a"),
-            HipoReplyParser.Parse("why</judge><think_on><think>r</think><answer>a</answer>"));
+            Parse("why</judge><think_on><think>r</think><answer>a</answer>"));
     }
 
     [Fact]
     public void Reply_that_opens_the_judge_itself_parses_like_one_that_starts_inside_it()
     {
-        Assert.Equal(HipoReplyParser.Parse(ThinkOnReply), HipoReplyParser.Parse("<judge>\n" + ThinkOnReply));
-        Assert.Equal(HipoReplyParser.Parse(ThinkOnReply), HipoReplyParser.Parse("<judge>\n" + ThinkOnReply, startsInJudge: false));
+        Assert.Equal(Parse(ThinkOnReply), Parse("<judge>\n" + ThinkOnReply));
+        Assert.Equal(Parse(ThinkOnReply), Parse("<judge>\n" + ThinkOnReply, startsInJudge: false));
     }
 
     [Fact]
     public void Only_one_newline_is_trimmed_at_each_end_of_a_block()
     {
-        var reply = HipoReplyParser.Parse("\n\nwhy\n\n</judge><think_off><answer>\n\n  a\n\n</answer>");
+        var reply = Parse("\n\nwhy\n\n</judge><think_off><answer>\n\n  a\n\n</answer>");
 
         Assert.Equal("\nwhy\n", reply.Judge);
         Assert.Equal("\n  a\n", reply.Answer);
@@ -99,7 +99,7 @@ public class HipoReplyParserTests
     [Fact]
     public void Stray_angle_brackets_pass_through_as_text()
     {
-        var reply = HipoReplyParser.Parse("why</judge><think_off><answer>a < b, <div>, <thinking>, </answers>, <</answer>");
+        var reply = Parse("why</judge><think_off><answer>a < b, <div>, <thinking>, </answers>, <</answer>");
 
         Assert.Equal("a < b, <div>, <thinking>, </answers>, <", reply.Answer);
     }
@@ -110,13 +110,13 @@ public class HipoReplyParserTests
         Assert.Equal(
             [Text(Judge, "Just text."), Decided(ThinkMode.Off), Text(Answer, "Just text.")],
             Merged(Events(["Just ", "text."])));
-        Assert.Equal(new ParsedReply(null, ThinkMode.Off, null, "Just text."), HipoReplyParser.Parse("Just text."));
+        Assert.Equal(new ParsedReply(null, ThinkMode.Off, null, "Just text."), Parse("Just text."));
     }
 
     [Fact]
     public void Truncated_reply_without_tags_stays_judge_with_no_mode()
     {
-        Assert.Equal(new ParsedReply("Just te", null, null, ""), HipoReplyParser.Parse("Just te", endedNaturally: false));
+        Assert.Equal(new ParsedReply("Just te", null, null, ""), Parse("Just te", endedNaturally: false));
     }
 
     [Fact]
@@ -130,19 +130,19 @@ public class HipoReplyParserTests
     [Fact]
     public void Answer_without_a_decision_decides_off()
     {
-        Assert.Equal(new ParsedReply("why", ThinkMode.Off, null, "a"), HipoReplyParser.Parse("why</judge>\n<answer>\na\n</answer>"));
+        Assert.Equal(new ParsedReply("why", ThinkMode.Off, null, "a"), Parse("why</judge>\n<answer>\na\n</answer>"));
     }
 
     [Fact]
     public void Decision_tag_ends_an_unclosed_judge()
     {
-        Assert.Equal(new ParsedReply("why", ThinkMode.Off, null, "a"), HipoReplyParser.Parse("why\n<think_off>\n<answer>\na\n</answer>"));
+        Assert.Equal(new ParsedReply("why", ThinkMode.Off, null, "a"), Parse("why\n<think_off>\n<answer>\na\n</answer>"));
     }
 
     [Fact]
     public void Answer_without_close_tag_runs_to_the_end()
     {
-        Assert.Equal("a\nb", HipoReplyParser.Parse("why</judge><think_off><answer>\na\nb").Answer);
+        Assert.Equal("a\nb", Parse("why</judge><think_off><answer>\na\nb").Answer);
     }
 
     [Fact]
@@ -161,44 +161,44 @@ public class HipoReplyParserTests
     [Fact]
     public void Unclosed_think_at_a_natural_end_is_all_reasoning()
     {
-        Assert.Equal(new ParsedReply("why", ThinkMode.On, "r\n<answe", ""), HipoReplyParser.Parse("why</judge><think_on><think>\nr\n<answe"));
+        Assert.Equal(new ParsedReply("why", ThinkMode.On, "r\n<answe", ""), Parse("why</judge><think_on><think>\nr\n<answe"));
     }
 
     [Fact]
     public void Answer_tag_ends_an_unclosed_think()
     {
-        Assert.Equal(new ParsedReply("why", ThinkMode.On, "r", "a"), HipoReplyParser.Parse("why</judge><think_on><think>\nr\n<answer>a</answer>"));
+        Assert.Equal(new ParsedReply("why", ThinkMode.On, "r", "a"), Parse("why</judge><think_on><think>\nr\n<answer>a</answer>"));
     }
 
     [Fact]
     public void Text_after_think_on_without_think_tag_is_reasoning()
     {
-        Assert.Equal(new ParsedReply("why", ThinkMode.On, "r", "a"), HipoReplyParser.Parse("why</judge><think_on>\nr</think><answer>a</answer>"));
+        Assert.Equal(new ParsedReply("why", ThinkMode.On, "r", "a"), Parse("why</judge><think_on>\nr</think><answer>a</answer>"));
     }
 
     [Fact]
     public void Text_after_think_off_without_answer_tag_is_answer()
     {
-        Assert.Equal(new ParsedReply("why", ThinkMode.Off, null, "a"), HipoReplyParser.Parse("why</judge>\n<think_off>\n\na"));
+        Assert.Equal(new ParsedReply("why", ThinkMode.Off, null, "a"), Parse("why</judge>\n<think_off>\n\na"));
     }
 
     [Fact]
     public void Text_between_think_close_and_answer_is_answer()
     {
         // The stray text already opened the answer, so the late tag just vanishes from it.
-        Assert.Equal("x y\n\nz", HipoReplyParser.Parse("why</judge><think_on><think>r</think>\n x y\n<answer>\nz</answer>").Answer);
+        Assert.Equal("x y\n\nz", Parse("why</judge><think_on><think>r</think>\n x y\n<answer>\nz</answer>").Answer);
     }
 
     [Fact]
     public void Text_after_judge_without_decision_is_answer_and_decides_off()
     {
-        Assert.Equal(new ParsedReply("why", ThinkMode.Off, null, "a"), HipoReplyParser.Parse("why</judge>\n\na"));
+        Assert.Equal(new ParsedReply("why", ThinkMode.Off, null, "a"), Parse("why</judge>\n\na"));
     }
 
     [Fact]
     public void Truncated_reply_keeps_the_decision_made_so_far()
     {
-        Assert.Equal(new ParsedReply("why", ThinkMode.On, "long", ""), HipoReplyParser.Parse("why</judge><think_on><think>long", endedNaturally: false));
+        Assert.Equal(new ParsedReply("why", ThinkMode.On, "long", ""), Parse("why</judge><think_on><think>long", endedNaturally: false));
     }
 
     [Fact]
@@ -206,14 +206,14 @@ public class HipoReplyParserTests
     {
         const string text = "why</judge><think_off><answer>a\n</ans";
 
-        Assert.Equal("a", HipoReplyParser.Parse(text, endedNaturally: false).Answer);
-        Assert.Equal("a\n</ans", HipoReplyParser.Parse(text, endedNaturally: true).Answer);
+        Assert.Equal("a", Parse(text, endedNaturally: false).Answer);
+        Assert.Equal("a\n</ans", Parse(text, endedNaturally: true).Answer);
     }
 
     [Fact]
     public void Tags_out_of_order_are_dropped_without_effect()
     {
-        var reply = HipoReplyParser.Parse("why</judge><think_off><think_on><think><answer>a<judge>b</think></answer>");
+        var reply = Parse("why</judge><think_off><think_on><think><answer>a<judge>b</think></answer>");
 
         Assert.Equal(new ParsedReply("why", ThinkMode.Off, null, "ab"), reply);
     }
@@ -224,7 +224,7 @@ public class HipoReplyParserTests
         Assert.Equal(
             [Decided(ThinkMode.Off), Text(Answer, "Plain <b>answer</b>.")],
             Events(["\nPlain <b>answer</b>."], startsInJudge: false));
-        Assert.Equal(new ParsedReply(null, ThinkMode.Off, null, "Plain answer."), HipoReplyParser.Parse("Plain answer.", startsInJudge: false));
+        Assert.Equal(new ParsedReply(null, ThinkMode.Off, null, "Plain answer."), Parse("Plain answer.", startsInJudge: false));
     }
 
     [Fact]
@@ -276,7 +276,7 @@ public class HipoReplyParserTests
         foreach (bool endedNaturally in new[] { true, false })
         {
             var expected = Merged(Events([text], startsInJudge, endedNaturally));
-            var reply = HipoReplyParser.Parse(text, startsInJudge, endedNaturally);
+            var reply = Parse(text, startsInJudge, endedNaturally);
             Assert.Equal(reply.Answer, Joined(expected, Answer));
             Assert.Equal(reply.Reasoning ?? "", Joined(expected, Reasoning));
             Assert.Equal(reply.Mode, expected.SingleOrDefault(e => e.Kind == ModeDecided).Mode);
@@ -319,6 +319,28 @@ public class HipoReplyParserTests
             parser.Feed(chunk, events);
         parser.Finish(endedNaturally, events);
         return events;
+    }
+
+    /// <summary>
+    /// A whole reply split into its parts, by the streaming parser. <see cref="Judge"/> is null when the reply had no judge
+    /// block or its judge became the answer; <see cref="Reasoning"/> is null unless <see cref="Mode"/> is on.
+    /// </summary>
+    private sealed record ParsedReply(string? Judge, ThinkMode? Mode, string? Reasoning, string Answer);
+
+    private static ParsedReply Parse(string text, bool startsInJudge = true, bool endedNaturally = true)
+    {
+        var parser = new HipoReplyParser(startsInJudge);
+        var events = new List<ModeEvent>();
+        parser.Feed(text, events);
+        var judgeWasAnswer = endedNaturally && parser.Section == ReplySection.Judge;
+        parser.Finish(endedNaturally, events);
+
+        var hasJudge = !judgeWasAnswer && (startsInJudge || events.Any(e => e.Kind == Judge));
+        return new ParsedReply(
+            hasJudge ? Joined(events, Judge) : null,
+            parser.Mode,
+            parser.Mode == ThinkMode.On ? Joined(events, Reasoning) : null,
+            Joined(events, Answer));
     }
 
     private static List<ModeEvent> Merged(List<ModeEvent> events)
