@@ -1,9 +1,3 @@
-using System.Net;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using HiPO.Gguf.Scripting;
-using HiPO.Server.Tests.Support;
-
 namespace HiPO.Server.Tests.Api;
 
 /// <summary>Function tools: Qwen-style calls read from the answer only, streamed as OpenAI tool_calls deltas.</summary>

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using HiPO.Gguf;
 
 namespace HiPO.Server.Tests.Gguf;
 

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using HiPO.Gguf;
 using HiPO.Gguf.Qwen3;
 using LLama;
 using LLama.Batched;

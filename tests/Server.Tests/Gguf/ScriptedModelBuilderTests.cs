@@ -1,6 +1,3 @@
-using HiPO.Gguf;
-using HiPO.Gguf.Scripting;
-
 namespace HiPO.Server.Tests.Gguf;
 
 public sealed class ScriptedModelBuilderTests : IDisposable

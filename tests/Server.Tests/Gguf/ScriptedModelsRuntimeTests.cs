@@ -1,4 +1,3 @@
-using HiPO.Gguf.Scripting;
 using LLama;
 using LLama.Native;
 

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Threading.RateLimiting;
 using HiPO.Server.Security;
 using Microsoft.AspNetCore.Http;
