@@ -4,7 +4,7 @@
 # on an HTTP error they print the error body and fail.
 hipo_url="${1%/}"
 hipo_auth=()
-if [[ -n "$2" ]]; then hipo_auth=(-H "Authorization: Bearer $2"); fi
+if [[ -n "${2:-}" ]]; then hipo_auth=(-H "Authorization: Bearer $2"); fi
 
 get() { curl -sS --fail-with-body "${hipo_auth[@]}" "$hipo_url$1"; }
 
