@@ -3,12 +3,9 @@
 # HiPO's own decision think_mode ("on"/"off") with think_mode_reason (the model's judge text) and think_mode_source.
 # Server: ${HIPO_URL:-http://localhost:8080}; with API keys set, export HIPO_API_KEY.
 set -euo pipefail
-url="${HIPO_URL:-http://localhost:8080}"
-url="${url%/}"
-auth=()
-if [[ -n "${HIPO_API_KEY:-}" ]]; then auth=(-H "Authorization: Bearer ${HIPO_API_KEY}"); fi
+source "$(dirname "$0")/lib/server.sh" "${HIPO_URL:-http://localhost:8080}" "${HIPO_API_KEY:-}"
 
-curl -sS --fail-with-body "${auth[@]}" "$url/v1/chat/completions" -H 'Content-Type: application/json' -d '{
+post /v1/chat/completions '{
   "messages": [{"role": "user", "content": "What is 17 times 23?"}]
 }'
 echo

@@ -2,12 +2,9 @@
 # Legacy completions: a raw prompt continued as is (no chat template, no HiPO parsing); max_tokens defaults to 16.
 # Server: ${HIPO_URL:-http://localhost:8080}; with API keys set, export HIPO_API_KEY.
 set -euo pipefail
-url="${HIPO_URL:-http://localhost:8080}"
-url="${url%/}"
-auth=()
-if [[ -n "${HIPO_API_KEY:-}" ]]; then auth=(-H "Authorization: Bearer ${HIPO_API_KEY}"); fi
+source "$(dirname "$0")/lib/server.sh" "${HIPO_URL:-http://localhost:8080}" "${HIPO_API_KEY:-}"
 
-curl -sS --fail-with-body "${auth[@]}" "$url/v1/completions" -H 'Content-Type: application/json' -d '{
+post /v1/completions '{
   "prompt": "The capital of France is",
   "max_tokens": 16
 }'

@@ -3,12 +3,9 @@
 # the judge and the reasoning stay free text. {"type": "json_object"} asks for any JSON object.
 # Server: ${HIPO_URL:-http://localhost:8080}; with API keys set, export HIPO_API_KEY.
 set -euo pipefail
-url="${HIPO_URL:-http://localhost:8080}"
-url="${url%/}"
-auth=()
-if [[ -n "${HIPO_API_KEY:-}" ]]; then auth=(-H "Authorization: Bearer ${HIPO_API_KEY}"); fi
+source "$(dirname "$0")/lib/server.sh" "${HIPO_URL:-http://localhost:8080}" "${HIPO_API_KEY:-}"
 
-curl -sS --fail-with-body "${auth[@]}" "$url/v1/chat/completions" -H 'Content-Type: application/json' -d '{
+post /v1/chat/completions '{
   "messages": [{"role": "user", "content": "Which city is the capital of France?"}],
   "response_format": {
     "type": "json_schema",

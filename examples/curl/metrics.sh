@@ -3,9 +3,6 @@
 # Core's. With Security:ProtectMetrics the endpoint needs the API key too.
 # Server: ${HIPO_URL:-http://localhost:8080}; with API keys set, export HIPO_API_KEY.
 set -euo pipefail
-url="${HIPO_URL:-http://localhost:8080}"
-url="${url%/}"
-auth=()
-if [[ -n "${HIPO_API_KEY:-}" ]]; then auth=(-H "Authorization: Bearer ${HIPO_API_KEY}"); fi
+source "$(dirname "$0")/lib/server.sh" "${HIPO_URL:-http://localhost:8080}" "${HIPO_API_KEY:-}"
 
-curl -sS --fail-with-body "${auth[@]}" "$url/metrics" | grep -E '^(# (HELP|TYPE) )?hipo_'
+get /metrics | grep -E '^(# (HELP|TYPE) )?hipo_'

@@ -4,19 +4,16 @@
 # by previous_response_id (the first response is stored for Responses:TtlSeconds); its usage shows the cached prefix.
 # Server: ${HIPO_URL:-http://localhost:8080}; with API keys set, export HIPO_API_KEY.
 set -euo pipefail
-url="${HIPO_URL:-http://localhost:8080}"
-url="${url%/}"
-auth=()
-if [[ -n "${HIPO_API_KEY:-}" ]]; then auth=(-H "Authorization: Bearer ${HIPO_API_KEY}"); fi
+source "$(dirname "$0")/lib/server.sh" "${HIPO_URL:-http://localhost:8080}" "${HIPO_API_KEY:-}"
 
-first=$(curl -sS --fail-with-body "${auth[@]}" "$url/v1/responses" -H 'Content-Type: application/json' -d '{
+first=$(post /v1/responses '{
   "instructions": "Answer briefly.",
   "input": "What is 17 times 23?"
 }')
 echo "$first"
 
 id=$(printf '%s' "$first" | grep -o '"id":"resp_[0-9a-f]*"' | head -n 1 | cut -d '"' -f 4)
-curl -sS --fail-with-body "${auth[@]}" "$url/v1/responses" -H 'Content-Type: application/json' -d '{
+post /v1/responses '{
   "instructions": "Answer briefly.",
   "previous_response_id": "'"$id"'",
   "input": [{"role": "user", "content": [{"type": "input_text", "text": "And 17 times 24?"}]}]

@@ -4,10 +4,7 @@
 # assistant message with tool_calls and a tool message, and the model answers.
 # Server: ${HIPO_URL:-http://localhost:8080}; with API keys set, export HIPO_API_KEY.
 set -euo pipefail
-url="${HIPO_URL:-http://localhost:8080}"
-url="${url%/}"
-auth=()
-if [[ -n "${HIPO_API_KEY:-}" ]]; then auth=(-H "Authorization: Bearer ${HIPO_API_KEY}"); fi
+source "$(dirname "$0")/lib/server.sh" "${HIPO_URL:-http://localhost:8080}" "${HIPO_API_KEY:-}"
 
 tools='[{
   "type": "function",
@@ -22,14 +19,14 @@ tools='[{
   }
 }]'
 
-curl -sS --fail-with-body "${auth[@]}" "$url/v1/chat/completions" -H 'Content-Type: application/json' -d '{
+post /v1/chat/completions '{
   "tools": '"$tools"',
   "tool_choice": "required",
   "messages": [{"role": "user", "content": "What is the weather in Paris?"}]
 }'
 echo
 
-curl -sS --fail-with-body "${auth[@]}" "$url/v1/chat/completions" -H 'Content-Type: application/json' -d '{
+post /v1/chat/completions '{
   "tools": '"$tools"',
   "messages": [
     {"role": "user", "content": "What is the weather in Paris?"},

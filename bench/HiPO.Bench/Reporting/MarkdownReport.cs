@@ -25,21 +25,18 @@ public static class MarkdownReport
 
         if (report.Engine.Count > 0)
         {
-            Line(md, "### (a) Raw engine: one BatchedExecutor, no HTTP, greedy");
-            Line(md);
+            Heading(md, "### (a) Raw engine: one BatchedExecutor, no HTTP, greedy");
             EngineTable(md, report.Engine);
         }
 
         if (report.Server.Count > 0)
         {
-            Line(md, "### (b) Server over HTTP: streaming chat completions");
-            Line(md);
-            Line(md, "| concurrency | request | requests | prompt tokens | prefix-cache KV cells | TTFT p50 / p99 ms | TPOT p50 / p99 ms | ITL p50 / p99 ms | output tok/s | decode tok/s | engine decode tok/s | server / engine | loop host µs / sequence-token p50 / p99 |");
-            Line(md, "|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
-            foreach (var r in report.Server)
-                Line(md, $"| {r.Concurrency} | {r.Request} | {r.Requests} | {r.PromptTokens} | {r.PrefixCacheCells} | {Pair(r.Ttft, "0")} | {Pair(r.Tpot, "0.0")} | {Pair(r.Itl, "0.0")} | " +
+            Heading(md, "### (b) Server over HTTP: streaming chat completions");
+            Table(md, "| concurrency | request | requests | prompt tokens | prefix-cache KV cells | TTFT p50 / p99 ms | TPOT p50 / p99 ms | ITL p50 / p99 ms | output tok/s | decode tok/s | engine decode tok/s | server / engine | loop host µs / sequence-token p50 / p99 |",
+                "|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+                report.Server.Select(r => $"| {r.Concurrency} | {r.Request} | {r.Requests} | {r.PromptTokens} | {r.PrefixCacheCells} | {Pair(r.Ttft, "0")} | {Pair(r.Tpot, "0.0")} | {Pair(r.Itl, "0.0")} | " +
                     $"{F(r.OutputTokensPerSecond, "0.0")} | {F(r.DecodeTokensPerSecond, "0.0")} | {F(r.EngineDecodeTokensPerSecond, "0.0")} | {Percent(r.RatioToEngine)} | " +
-                    $"{F(r.HostTime.PerSequenceTokenP50Us, "0")} / {F(r.HostTime.PerSequenceTokenP99Us, "0")} |");
+                    $"{F(r.HostTime.PerSequenceTokenP50Us, "0")} / {F(r.HostTime.PerSequenceTokenP99Us, "0")} |"));
             Line(md);
             Line(md, "Output tok/s: completion tokens over the waves' whole time (vLLM's measure, prefill included). Decode tok/s: the steady state, " +
                 "tokens that arrived while every stream of a wave was generating, over that span (the engine's measure starts after all prefill too). " +
@@ -50,34 +47,29 @@ public static class MarkdownReport
 
         if (report.MultiTurn.Count > 0)
         {
-            Line(md, "### (c) Multi-turn: turn 2 reuses turn 1's KV cache");
-            Line(md);
-            Line(md, "| conversation | turn 1 prompt tokens | turn 1 TTFT ms | turn 2 prompt tokens | turn 2 cached tokens | turn 2 TTFT ms | turn 2 / turn 1 |");
-            Line(md, "|--:|--:|--:|--:|--:|--:|--:|");
-            foreach (var m in report.MultiTurn)
-                Line(md, $"| {m.Conversation} | {m.Turn1PromptTokens} | {F(m.Turn1TtftMs, "0")} | {m.Turn2PromptTokens} | {m.Turn2CachedTokens} | {F(m.Turn2TtftMs, "0")} | {Percent(m.Ratio)} |");
+            Heading(md, "### (c) Multi-turn: turn 2 reuses turn 1's KV cache");
+            Table(md, "| conversation | turn 1 prompt tokens | turn 1 TTFT ms | turn 2 prompt tokens | turn 2 cached tokens | turn 2 TTFT ms | turn 2 / turn 1 |",
+                "|--:|--:|--:|--:|--:|--:|--:|",
+                report.MultiTurn.Select(m => $"| {m.Conversation} | {m.Turn1PromptTokens} | {F(m.Turn1TtftMs, "0")} | {m.Turn2PromptTokens} | {m.Turn2CachedTokens} | {F(m.Turn2TtftMs, "0")} | {Percent(m.Ratio)} |"));
             Line(md);
         }
 
         if (report.SharedPrefix is { } shared)
         {
-            Line(md, $"### (f) Shared prefix: {shared.Requests} requests with one long system prompt");
-            Line(md);
-            Line(md, "| arrival | prompt tokens | prefilled | one shared prompt + tails | TTFT p50 / p99 ms |");
-            Line(md, "|---|--:|--:|--:|--:|");
-            Line(md, $"| together | {shared.PromptTokens} | {shared.PrefilledTogether} | {shared.SharedPlusTails} | {F(shared.TtftTogether.P50Ms, "0")} / {F(shared.TtftTogether.P99Ms, "0")} |");
-            Line(md, $"| one at a time | {shared.PromptTokens} | {shared.PrefilledAlone} | {shared.SharedPlusTails} | {F(shared.TtftAlone.P50Ms, "0")} / {F(shared.TtftAlone.P99Ms, "0")} |");
+            Heading(md, $"### (f) Shared prefix: {shared.Requests} requests with one long system prompt");
+            Table(md, "| arrival | prompt tokens | prefilled | one shared prompt + tails | TTFT p50 / p99 ms |", "|---|--:|--:|--:|--:|",
+            [
+                $"| together | {shared.PromptTokens} | {shared.PrefilledTogether} | {shared.SharedPlusTails} | {F(shared.TtftTogether.P50Ms, "0")} / {F(shared.TtftTogether.P99Ms, "0")} |",
+                $"| one at a time | {shared.PromptTokens} | {shared.PrefilledAlone} | {shared.SharedPlusTails} | {F(shared.TtftAlone.P50Ms, "0")} / {F(shared.TtftAlone.P99Ms, "0")} |",
+            ]);
             Line(md);
         }
 
         if (report.Overhead.Count > 0)
         {
-            Line(md, "### (d) Server overhead per token: scripted model, whose decode costs almost nothing");
-            Line(md);
-            Line(md, "| concurrency | tokens / request | engine tok/s | server tok/s | server / engine | overhead µs / token |");
-            Line(md, "|--:|--:|--:|--:|--:|--:|");
-            foreach (var o in report.Overhead)
-                Line(md, $"| {o.Concurrency} | {o.TokensPerRequest} | {F(o.EngineTokensPerSecond, "0")} | {F(o.ServerTokensPerSecond, "0")} | {Percent(o.Ratio)} | {F(o.OverheadMicrosecondsPerToken, "0")} |");
+            Heading(md, "### (d) Server overhead per token: scripted model, whose decode costs almost nothing");
+            Table(md, "| concurrency | tokens / request | engine tok/s | server tok/s | server / engine | overhead µs / token |", "|--:|--:|--:|--:|--:|--:|",
+                report.Overhead.Select(o => $"| {o.Concurrency} | {o.TokensPerRequest} | {F(o.EngineTokensPerSecond, "0")} | {F(o.ServerTokensPerSecond, "0")} | {Percent(o.Ratio)} | {F(o.OverheadMicrosecondsPerToken, "0")} |"));
             Line(md);
         }
 
@@ -86,30 +78,25 @@ public static class MarkdownReport
 
         if (report.Targets.Count > 0)
         {
-            Line(md, "### Targets");
-            Line(md);
-            Line(md, "| target | goal | measured | met |");
-            Line(md, "|---|---|--:|:-:|");
-            foreach (var t in report.Targets)
-                Line(md, $"| {t.Name} | {t.Goal} | {(t.Unit == "µs" ? F(t.Measured, "0") + " µs" : Percent(t.Measured))} | {(t.Met ? "yes" : "**no**")} |");
+            Heading(md, "### Targets");
+            Table(md, "| target | goal | measured | met |", "|---|---|--:|:-:|",
+                report.Targets.Select(t => $"| {t.Name} | {t.Goal} | {(t.Unit == "µs" ? F(t.Measured, "0") + " µs" : Percent(t.Measured))} | {(t.Met ? "yes" : "**no**")} |"));
         }
         return md.ToString();
     }
 
     private static void ProxySection(StringBuilder md, ProxyReport proxy)
     {
-        Line(md, "### (e) GPU proxy: HiPO's vocabulary on tiny layers, the server's own per-token cost exposed");
-        Line(md);
+        Heading(md, "### (e) GPU proxy: HiPO's vocabulary on tiny layers, the server's own per-token cost exposed");
         Line(md, $"{proxy.Model.Description}, {Path.GetFileName(proxy.Model.Path)} ({proxy.Model.Bytes / 1e6:0} MB); context {proxy.ContextSize}, " +
             $"prompts of {proxy.PromptTokens} tokens, {proxy.TokensPerRequest} tokens per sequence/request. Server defaults for fields a request leaves out: {proxy.SamplingDefaults}.");
         Line(md);
         EngineTable(md, proxy.Engine);
-        Line(md, "| streams | request | decode tok/s | engine decode tok/s (greedy) | server / engine | output tok/s | TPOT p50 / p99 ms | loop host µs / step p50 / p99 | loop host µs / sequence-token p50 / p99 | decode µs / step p50 | sequences / step |");
-        Line(md, "|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
-        foreach (var r in proxy.Server)
-            Line(md, $"| {r.Concurrency} | {r.Request} | {F(r.DecodeTokensPerSecond, "0")} | {F(r.EngineDecodeTokensPerSecond, "0")} | {Percent(r.RatioToEngine)} | " +
+        Table(md, "| streams | request | decode tok/s | engine decode tok/s (greedy) | server / engine | output tok/s | TPOT p50 / p99 ms | loop host µs / step p50 / p99 | loop host µs / sequence-token p50 / p99 | decode µs / step p50 | sequences / step |",
+            "|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+            proxy.Server.Select(r => $"| {r.Concurrency} | {r.Request} | {F(r.DecodeTokensPerSecond, "0")} | {F(r.EngineDecodeTokensPerSecond, "0")} | {Percent(r.RatioToEngine)} | " +
                 $"{F(r.OutputTokensPerSecond, "0")} | {Pair(r.Tpot, "0.00")} | {F(r.HostTime.StepP50Us, "0")} / {F(r.HostTime.StepP99Us, "0")} | " +
-                $"{F(r.HostTime.PerSequenceTokenP50Us, "0")} / {F(r.HostTime.PerSequenceTokenP99Us, "0")} | {F(r.HostTime.DecodeP50Us, "0")} | {F(r.HostTime.SequencesPerStep, "0.0")} |");
+                $"{F(r.HostTime.PerSequenceTokenP50Us, "0")} / {F(r.HostTime.PerSequenceTokenP99Us, "0")} | {F(r.HostTime.DecodeP50Us, "0")} | {F(r.HostTime.SequencesPerStep, "0.0")} |"));
         Line(md);
         Line(md, "Requests: " + string.Join("; ", proxy.Server.DistinctBy(r => r.Request).Select(r => $"{r.Request} sends `{r.RequestFields}`")) +
             ". Loop host time: the decode loop thread's time per step outside the native decode call (planning, sampling, parsing, publishing), " +
@@ -119,11 +106,23 @@ public static class MarkdownReport
 
     private static void EngineTable(StringBuilder md, IReadOnlyList<EngineResult> engine)
     {
-        Line(md, "| B | prompt tokens | prefill s / wave | decode tok/s (aggregate) | per sequence |");
-        Line(md, "|--:|--:|--:|--:|--:|");
-        foreach (var e in engine)
-            Line(md, $"| {e.Sequences} | {e.PromptTokens} | {F(e.PrefillSecondsPerWave, "0.00")} | {F(e.DecodeTokensPerSecond, "0.0")} | {F(e.DecodeTokensPerSecond / e.Sequences, "0.0")} |");
+        Table(md, "| B | prompt tokens | prefill s / wave | decode tok/s (aggregate) | per sequence |", "|--:|--:|--:|--:|--:|",
+            engine.Select(e => $"| {e.Sequences} | {e.PromptTokens} | {F(e.PrefillSecondsPerWave, "0.00")} | {F(e.DecodeTokensPerSecond, "0.0")} | {F(e.DecodeTokensPerSecond / e.Sequences, "0.0")} |"));
         Line(md);
+    }
+
+    private static void Heading(StringBuilder md, string heading)
+    {
+        Line(md, heading);
+        Line(md);
+    }
+
+    private static void Table(StringBuilder md, string header, string alignment, IEnumerable<string> rows)
+    {
+        Line(md, header);
+        Line(md, alignment);
+        foreach (var row in rows)
+            Line(md, row);
     }
 
     private static void Line(StringBuilder md, string text = "") => md.Append(text).Append('\n');

@@ -1,7 +1,3 @@
-using System.Net;
-using HiPO.Gguf.Scripting;
-using HiPO.Server.Tests.Support;
-
 namespace HiPO.Server.Tests.Api;
 
 /// <summary>Non-streamed chat completions through the real server and the real llama.cpp runtime.</summary>

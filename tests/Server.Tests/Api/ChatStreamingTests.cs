@@ -1,8 +1,3 @@
-using System.Net;
-using System.Text.Json.Nodes;
-using HiPO.Gguf.Scripting;
-using HiPO.Server.Tests.Support;
-
 namespace HiPO.Server.Tests.Api;
 
 /// <summary>The raw SSE stream, read as a curl-style client would.</summary>

@@ -1,7 +1,3 @@
-using System.Text.Json.Nodes;
-using HiPO.Gguf.Scripting;
-using HiPO.Server.Tests.Support;
-
 namespace HiPO.Server.Tests.Api;
 
 /// <summary><c>n</c> choices forked from one prompt, and token log-probabilities computed from the logits.</summary>

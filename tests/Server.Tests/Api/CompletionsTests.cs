@@ -1,11 +1,3 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json.Nodes;
-using HiPO.Gguf.Scripting;
-using HiPO.Server.Tests.Support;
-
 namespace HiPO.Server.Tests.Api;
 
 /// <summary>
@@ -40,6 +32,14 @@ public sealed class CompletionsTests
         string.Concat(chunks.SelectMany(c => c["choices"]!.AsArray()).Where(c => (int)c!["index"]! == choice).Select(c => (string?)c!["text"]));
 
     private static JsonObject Choice(JsonObject completion, int index = 0) => completion["choices"]![index]!.AsObject();
+
+    private static async Task AssertRefusedNamingPromptAsync(HttpResponseMessage response, string code)
+    {
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = (await Sse.JsonAsync(response))["error"]!;
+        Assert.Equal("prompt", (string?)error["param"]);
+        Assert.Equal(code, (string?)error["code"]);
+    }
 
     [Fact]
     public async Task A_raw_prompt_is_continued_as_is()
@@ -246,10 +246,7 @@ public sealed class CompletionsTests
         var word = server.Engine.VocabularySize - 1;
         var response = await server.Http.PostAsJsonAsync("/v1/completions", new { prompt = new[] { word, 10 } });
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var error = (await Sse.JsonAsync(response))["error"]!;
-        Assert.Equal("prompt", (string?)error["param"]);
-        Assert.Equal("unsupported_value", (string?)error["code"]);
+        await AssertRefusedNamingPromptAsync(response, "unsupported_value");
     }
 
     [Fact]
@@ -258,10 +255,7 @@ public sealed class CompletionsTests
         await using var server = await RunningServer.StartAsync(TestModels.PathOf(ScriptedModels.Malformed), "--Model:ContextSize=512");
         var response = await server.Http.PostAsJsonAsync("/v1/completions", new { prompt = new string('a', 600) + "\n" });
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var error = (await Sse.JsonAsync(response))["error"]!;
-        Assert.Equal("prompt", (string?)error["param"]);
-        Assert.Equal("context_length_exceeded", (string?)error["code"]);
+        await AssertRefusedNamingPromptAsync(response, "context_length_exceeded");
     }
 
     [Fact]

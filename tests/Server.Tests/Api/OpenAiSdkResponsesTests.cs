@@ -2,11 +2,7 @@
 #pragma warning disable OPENAI001
 using System.ClientModel;
 using System.ClientModel.Primitives;
-using System.Text;
-using System.Text.Json.Nodes;
-using HiPO.Gguf.Scripting;
 using HiPO.Server.Tests.Conformance;
-using HiPO.Server.Tests.Support;
 using OpenAI.Responses;
 
 namespace HiPO.Server.Tests.Api;

@@ -1,9 +1,5 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
-using System.Text;
-using System.Text.Json.Nodes;
-using HiPO.Gguf.Scripting;
-using HiPO.Server.Tests.Support;
 using OpenAI;
 using OpenAI.Chat;
 

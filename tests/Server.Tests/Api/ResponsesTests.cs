@@ -1,10 +1,4 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json.Nodes;
-using HiPO.Gguf.Scripting;
 using HiPO.Server.Tests.Conformance;
-using HiPO.Server.Tests.Support;
 
 namespace HiPO.Server.Tests.Api;
 

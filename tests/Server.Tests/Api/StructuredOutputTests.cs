@@ -1,9 +1,3 @@
-using System.Net;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using HiPO.Gguf.Scripting;
-using HiPO.Server.Tests.Support;
-
 namespace HiPO.Server.Tests.Api;
 
 /// <summary>response_format: a grammar constrains the answer block only; the judge and the reasoning stay free text.</summary>

@@ -1,8 +1,3 @@
-using System.Net;
-using System.Text.Json.Nodes;
-using HiPO.Gguf.Scripting;
-using HiPO.Server.Tests.Support;
-
 namespace HiPO.Server.Tests.Api;
 
 /// <summary>Forcing, capping and reporting HiPO's think mode per request, streamed and not.</summary>
@@ -18,13 +13,19 @@ public sealed class ThinkModeControlTests
     private static JsonObject Ask(object? extra = null) =>
         Body.Merge(new { messages = new[] { new { role = "user", content = "What is 17 times 23?" } } }, extra);
 
+    /// <summary>One request, <see cref="Ask"/> with <paramref name="extra"/>, to a fresh server of <paramref name="model"/>.</summary>
+    private static async Task<ChatResult> AskAsync(ScriptedFixture model, object? extra, bool stream, params string[] settings)
+    {
+        await using var server = await RunningServer.StartAsync(TestModels.PathOf(model), settings);
+        return await ChatResult.RequestAsync(server, Ask(extra), stream);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public async Task Forcing_off_a_model_that_would_think_skips_the_reasoning(bool stream)
     {
-        await using var server = await RunningServer.StartAsync(TestModels.PathOf(ScriptedModels.ThinkOn));
-        var result = await ChatResult.RequestAsync(server, Ask(new { think_mode = "off" }), stream);
+        var result = await AskAsync(ScriptedModels.ThinkOn, new { think_mode = "off" }, stream);
 
         Assert.Equal(ScriptedModels.ThinkOn.Answer, result.Content);
         Assert.Null(result.Reasoning);
@@ -69,11 +70,7 @@ public sealed class ThinkModeControlTests
     [MemberData(nameof(Aliases))]
     public async Task Every_client_form_of_the_switch_forces_the_same_mode(string form, string mode, bool stream)
     {
-        await using var server = await RunningServer.StartAsync(TestModels.PathOf(Forceable));
-        var body = Ask();
-        foreach (var (key, value) in JsonNode.Parse(form)!.AsObject())
-            body[key] = value?.DeepClone();
-        var result = await ChatResult.RequestAsync(server, body, stream);
+        var result = await AskAsync(Forceable, JsonNode.Parse(form), stream);
 
         Assert.Equal(mode, result.ThinkMode);
         Assert.Equal("Direct answer.", result.Content);
@@ -87,10 +84,7 @@ public sealed class ThinkModeControlTests
     public async Task Contradicting_forms_are_refused_naming_both(string form, string param)
     {
         await using var server = await RunningServer.StartAsync(TestModels.PathOf(Forceable));
-        var body = Ask();
-        foreach (var (key, value) in JsonNode.Parse(form)!.AsObject())
-            body[key] = value?.DeepClone();
-        var response = await server.PostChatAsync(body);
+        var response = await server.PostChatAsync(Ask(JsonNode.Parse(form)));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var error = (await Sse.JsonAsync(response))["error"]!;
@@ -104,8 +98,7 @@ public sealed class ThinkModeControlTests
     [InlineData(true)]
     public async Task A_server_default_mode_applies_when_the_request_is_silent(bool stream)
     {
-        await using var server = await RunningServer.StartAsync(TestModels.PathOf(Forceable), "--Reasoning:DefaultMode=on");
-        var result = await ChatResult.RequestAsync(server, Ask(), stream);
+        var result = await AskAsync(Forceable, null, stream, "--Reasoning:DefaultMode=on");
 
         Assert.Equal("on", result.ThinkMode);
         Assert.Equal("server", result.ThinkModeSource);
@@ -117,8 +110,7 @@ public sealed class ThinkModeControlTests
     [InlineData(true)]
     public async Task The_reasoning_budget_closes_the_reasoning_and_the_answer_still_comes(bool stream)
     {
-        await using var server = await RunningServer.StartAsync(TestModels.PathOf(ScriptedModels.ThinkOn));
-        var result = await ChatResult.RequestAsync(server, Ask(new { max_reasoning_tokens = 4 }), stream);
+        var result = await AskAsync(ScriptedModels.ThinkOn, new { max_reasoning_tokens = 4 }, stream);
 
         Assert.True(result.ReasoningTruncated);
         Assert.Equal("on", result.ThinkMode);
@@ -134,8 +126,7 @@ public sealed class ThinkModeControlTests
     public async Task A_stop_string_inside_the_reasoning_does_not_stop_the_reply_but_in_the_answer_it_does(bool stream)
     {
         // "391" occurs in the reasoning ("340 + 51 = 391.") and in the answer ("17 × 23 = 391.").
-        await using var server = await RunningServer.StartAsync(TestModels.PathOf(ScriptedModels.ThinkOn));
-        var result = await ChatResult.RequestAsync(server, Ask(new { stop = new[] { "391" } }), stream);
+        var result = await AskAsync(ScriptedModels.ThinkOn, new { stop = new[] { "391" } }, stream);
 
         Assert.Equal(ScriptedModels.ThinkOn.Reasoning, result.Reasoning);
         Assert.Equal("17 × 23 = ", result.Content);
@@ -147,8 +138,7 @@ public sealed class ThinkModeControlTests
     [InlineData(true)]
     public async Task Max_tokens_inside_the_reasoning_ends_with_length_and_empty_content(bool stream)
     {
-        await using var server = await RunningServer.StartAsync(TestModels.PathOf(ScriptedModels.ThinkOn));
-        var result = await ChatResult.RequestAsync(server, Ask(new { max_tokens = 25 }), stream);
+        var result = await AskAsync(ScriptedModels.ThinkOn, new { max_tokens = 25 }, stream);
 
         Assert.Equal("length", result.FinishReason);
         Assert.Equal("", result.Content);
@@ -163,8 +153,7 @@ public sealed class ThinkModeControlTests
     [InlineData(true)]
     public async Task Include_reasoning_false_omits_the_text_but_still_counts_it(bool stream)
     {
-        await using var server = await RunningServer.StartAsync(TestModels.PathOf(ScriptedModels.ThinkOn));
-        var result = await ChatResult.RequestAsync(server, Ask(new { include_reasoning = false }), stream);
+        var result = await AskAsync(ScriptedModels.ThinkOn, new { include_reasoning = false }, stream);
 
         Assert.Null(result.Reasoning);
         Assert.Equal("on", result.ThinkMode);
@@ -179,8 +168,7 @@ public sealed class ThinkModeControlTests
     [InlineData("both", true)]
     public async Task The_reasoning_field_name_is_configurable(string name, bool stream)
     {
-        await using var server = await RunningServer.StartAsync(TestModels.PathOf(ScriptedModels.ThinkOn), $"--Reasoning:FieldName={name}");
-        var result = await ChatResult.RequestAsync(server, Ask(), stream);
+        var result = await AskAsync(ScriptedModels.ThinkOn, null, stream, $"--Reasoning:FieldName={name}");
         var json = result.Raw.ToJsonString();
 
         Assert.Contains("\"reasoning\":", json);

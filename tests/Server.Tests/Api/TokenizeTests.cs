@@ -1,10 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json.Nodes;
-using HiPO.Gguf.Scripting;
-using HiPO.Server.Tests.Support;
-
 namespace HiPO.Server.Tests.Api;
 
 /// <summary>llama-server's <c>/tokenize</c> and <c>/detokenize</c> on the served model's tokenizer.</summary>

@@ -1,9 +1,3 @@
-using System.Net;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using HiPO.Gguf.Scripting;
-using HiPO.Server.Tests.Support;
-
 namespace HiPO.Server.Tests.Api;
 
 /// <summary>Function tools: Qwen-style calls read from the answer only, streamed as OpenAI tool_calls deltas.</summary>
@@ -35,11 +29,26 @@ public sealed class ToolCallingTests
         return body;
     }
 
+    /// <summary>The whole reply of a fresh server of <paramref name="model"/> to <see cref="Ask"/> with <paramref name="extra"/>.</summary>
+    private static async Task<JsonObject> ReplyAsync(ScriptedFixture model, object? extra = null)
+    {
+        await using var server = await RunningServer.StartAsync(TestModels.PathOf(model));
+        return await Sse.JsonAsync(await server.PostChatAsync(Ask(extra)));
+    }
+
+    /// <summary>The message of a reply that ended as usual ("stop") without a tool call.</summary>
+    private static JsonNode MessageWithoutCall(JsonObject reply)
+    {
+        var choice = reply["choices"]![0]!;
+        Assert.Null(choice["message"]!["tool_calls"]);
+        Assert.Equal("stop", (string?)choice["finish_reason"]);
+        return choice["message"]!;
+    }
+
     [Fact]
     public async Task A_tool_call_in_the_answer_becomes_tool_calls()
     {
-        await using var server = await RunningServer.StartAsync(TestModels.PathOf(Caller));
-        var json = await Sse.JsonAsync(await server.PostChatAsync(Ask()));
+        var json = await ReplyAsync(Caller);
         var choice = json["choices"]![0]!;
         var call = choice["message"]!["tool_calls"]![0]!;
 
@@ -69,33 +78,24 @@ public sealed class ToolCallingTests
     [Fact]
     public async Task A_tool_call_written_in_the_reasoning_is_not_a_call()
     {
-        await using var server = await RunningServer.StartAsync(TestModels.PathOf(ThinksAboutTools));
-        var json = await Sse.JsonAsync(await server.PostChatAsync(Ask()));
-        var message = json["choices"]![0]!["message"]!;
+        var message = MessageWithoutCall(await ReplyAsync(ThinksAboutTools));
 
-        Assert.Null(message["tool_calls"]);
         Assert.Equal("No tool needed.", (string?)message["content"]);
         Assert.Contains("<tool_call>", (string?)message["reasoning_content"]);
-        Assert.Equal("stop", (string?)json["choices"]![0]!["finish_reason"]);
     }
 
     [Fact]
     public async Task A_call_with_invalid_json_is_returned_as_content_not_crashed_on()
     {
-        await using var server = await RunningServer.StartAsync(TestModels.PathOf(BrokenCall));
-        var json = await Sse.JsonAsync(await server.PostChatAsync(Ask()));
-        var message = json["choices"]![0]!["message"]!;
+        var message = MessageWithoutCall(await ReplyAsync(BrokenCall));
 
-        Assert.Null(message["tool_calls"]);
         Assert.Contains("{\"name\": get_weather", (string?)message["content"]);
-        Assert.Equal("stop", (string?)json["choices"]![0]!["finish_reason"]);
     }
 
     [Fact]
     public async Task Required_tool_choice_makes_a_prose_model_call_a_tool_with_valid_arguments()
     {
-        await using var server = await RunningServer.StartAsync(TestModels.PathOf(ScriptedModels.ThinkOff));
-        var json = await Sse.JsonAsync(await server.PostChatAsync(Ask(new { tool_choice = "required", parallel_tool_calls = false, max_tokens = 300 })));
+        var json = await ReplyAsync(ScriptedModels.ThinkOff, new { tool_choice = "required", parallel_tool_calls = false, max_tokens = 300 });
         var choice = json["choices"]![0]!;
         var call = Assert.Single(choice["message"]!["tool_calls"]!.AsArray())!;
         var arguments = JsonDocument.Parse((string)call["function"]!["arguments"]!).RootElement;
@@ -201,8 +201,7 @@ public sealed class ToolCallingTests
     [Fact]
     public async Task A_required_call_cut_off_by_max_tokens_leaves_no_markup_in_the_content()
     {
-        await using var server = await RunningServer.StartAsync(TestModels.PathOf(ScriptedModels.ThinkOff));
-        var json = await Sse.JsonAsync(await server.PostChatAsync(Ask(new { tool_choice = "required", think_mode = "off", max_tokens = 8 })));
+        var json = await ReplyAsync(ScriptedModels.ThinkOff, new { tool_choice = "required", think_mode = "off", max_tokens = 8 });
         var choice = json["choices"]![0]!;
 
         Assert.Equal("length", (string?)choice["finish_reason"]);

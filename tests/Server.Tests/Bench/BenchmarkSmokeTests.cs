@@ -1,4 +1,3 @@
-using System.Text.Json;
 using HiPO.Bench;
 using HiPO.Bench.Reporting;
 

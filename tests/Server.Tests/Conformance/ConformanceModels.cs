@@ -1,5 +1,3 @@
-using HiPO.Gguf.Scripting;
-
 namespace HiPO.Server.Tests.Conformance;
 
 /// <summary>

@@ -1,8 +1,4 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using HiPO.Gguf.Scripting;
 using HiPO.Server.Tests.Deploy;
-using HiPO.Server.Tests.Support;
 
 namespace HiPO.Server.Tests.Conformance;
 

@@ -1,10 +1,5 @@
 using System.ClientModel;
 using System.ComponentModel;
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using HiPO.Gguf.Scripting;
-using HiPO.Server.Tests.Support;
 using Microsoft.Extensions.AI;
 using OpenAI;
 using OpenAI.Chat;

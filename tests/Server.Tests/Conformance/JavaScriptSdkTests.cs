@@ -1,7 +1,5 @@
 using System.Text.RegularExpressions;
-using HiPO.Gguf.Scripting;
 using HiPO.Server.Tests.Deploy;
-using HiPO.Server.Tests.Support;
 
 namespace HiPO.Server.Tests.Conformance;
 

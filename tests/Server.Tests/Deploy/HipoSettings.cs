@@ -1,6 +1,5 @@
 using System.ComponentModel.DataAnnotations;
 using System.Reflection;
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.Configuration;
 
 namespace HiPO.Server.Tests.Deploy;

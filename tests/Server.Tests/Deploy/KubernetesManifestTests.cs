@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace HiPO.Server.Tests.Deploy;
 
 /// <summary>deploy/k8s: the objects fit together and match the server's endpoints, settings and shutdown.</summary>

@@ -1,7 +1,3 @@
-using System.Net;
-using System.Text;
-using System.Text.Json.Nodes;
-using HiPO.Server.Tests.Support;
 using static HiPO.Server.Tests.Exactness.GreedyChat;
 
 namespace HiPO.Server.Tests.Exactness;

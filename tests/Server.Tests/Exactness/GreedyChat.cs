@@ -1,8 +1,4 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json.Nodes;
 using HiPO.Inference.Prompting;
-using HiPO.Server.Tests.Support;
 
 namespace HiPO.Server.Tests.Exactness;
 

@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using HiPO.Server.Tests.Support;
 using LLama.Native;
 using static HiPO.Server.Tests.Exactness.GreedyChat;
 

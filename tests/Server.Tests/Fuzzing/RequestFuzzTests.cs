@@ -1,9 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using HiPO.Gguf.Scripting;
-using HiPO.Server.Tests.Support;
 using Xunit.Abstractions;
 
 namespace HiPO.Server.Tests.Fuzzing;

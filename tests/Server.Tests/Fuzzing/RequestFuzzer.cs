@@ -1,6 +1,3 @@
-using System.Text;
-using System.Text.Json.Nodes;
-
 namespace HiPO.Server.Tests.Fuzzing;
 
 /// <summary>One generated request: where it goes, its bytes, and how it was made (for a failure message).</summary>

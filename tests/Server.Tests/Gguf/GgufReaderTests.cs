@@ -1,18 +1,11 @@
-using HiPO.Gguf;
-using HiPO.Gguf.Scripting;
-
 namespace HiPO.Server.Tests.Gguf;
 
-public sealed class GgufReaderTests : IDisposable
+public sealed class GgufReaderTests : GgufFileTests
 {
-    private readonly TempFolder _folder = new();
-
-    public void Dispose() => _folder.Dispose();
-
     [Fact]
     public void A_file_that_is_not_gguf_is_rejected_with_a_clear_message()
     {
-        string path = _folder.File("model.gguf");
+        string path = FilePath("model.gguf");
         File.WriteAllText(path, "this is a text file, not a model");
 
         var error = Assert.Throws<InvalidDataException>(() => GgufReader.ReadMetadata(path));
@@ -24,7 +17,7 @@ public sealed class GgufReaderTests : IDisposable
     [Fact]
     public void An_empty_file_is_rejected()
     {
-        string path = _folder.File("empty.gguf");
+        string path = FilePath("empty.gguf");
         File.WriteAllBytes(path, []);
 
         Assert.Throws<InvalidDataException>(() => GgufReader.Read(path));
@@ -33,7 +26,7 @@ public sealed class GgufReaderTests : IDisposable
     [Fact]
     public void A_truncated_file_is_rejected()
     {
-        string path = _folder.File("model.gguf");
+        string path = FilePath("model.gguf");
         ScriptedModels.ThinkOff.Write(path);
         byte[] bytes = File.ReadAllBytes(path);
         File.WriteAllBytes(path, bytes[..2000]);
@@ -46,7 +39,7 @@ public sealed class GgufReaderTests : IDisposable
     [Fact]
     public void A_model_reports_its_name_and_architecture()
     {
-        string path = _folder.File("demo.gguf");
+        string path = FilePath("demo.gguf");
         ScriptedModels.Demo.Write(path);
 
         IReadOnlyDictionary<string, object> metadata = GgufReader.ReadMetadata(path);

@@ -1,14 +1,9 @@
 using System.Buffers.Binary;
-using HiPO.Gguf;
 
 namespace HiPO.Server.Tests.Gguf;
 
-public sealed class GgufWriterTests : IDisposable
+public sealed class GgufWriterTests : GgufFileTests
 {
-    private readonly TempFolder _folder = new();
-
-    public void Dispose() => _folder.Dispose();
-
     [Fact]
     public void Metadata_of_every_type_round_trips_through_the_reader()
     {
@@ -24,7 +19,7 @@ public sealed class GgufWriterTests : IDisposable
         writer.AddInt32Array("test.i32s", [1, -2, 3]);
         writer.AddUInt32Array("test.u32s", [5u, 6u]);
         writer.AddFloat32Array("test.f32s", [0.5f, -1.25f]);
-        string path = _folder.File("metadata.gguf");
+        string path = FilePath("metadata.gguf");
 
         writer.WriteTo(path);
 
@@ -59,7 +54,7 @@ public sealed class GgufWriterTests : IDisposable
         writer.AddTensor("a.f32", GgmlType.F32, [3], data => TensorEncoding.WriteF32(data, f32));
         writer.AddTensor("b.f16", GgmlType.F16, [2, 2], data => TensorEncoding.WriteF16(data, f16));
         writer.AddTensor("c.q8_0", GgmlType.Q8_0, [32, 2], data => TensorEncoding.WriteQ8_0(data, q8));
-        string path = _folder.File("tensors.gguf");
+        string path = FilePath("tensors.gguf");
 
         writer.WriteTo(path);
 
@@ -102,12 +97,12 @@ public sealed class GgufWriterTests : IDisposable
     {
         var writer = new GgufWriter();
         writer.AddTensor("short", GgmlType.F32, [4], data => TensorEncoding.WriteF32(data, [1f, 2f]));
-        string path = _folder.File("short.gguf");
+        string path = FilePath("short.gguf");
 
         var error = Assert.Throws<InvalidOperationException>(() => writer.WriteTo(path));
 
         Assert.Contains("'short'", error.Message);
-        Assert.Empty(Directory.GetFiles(_folder.Path));
+        Assert.Empty(Directory.GetFiles(Folder));
     }
 
     [Fact]
@@ -116,7 +111,7 @@ public sealed class GgufWriterTests : IDisposable
         var writer = new GgufWriter();
         writer.AddTensor("long", GgmlType.F32, [1], data => TensorEncoding.WriteF32(data, [1f, 2f]));
 
-        Assert.Throws<InvalidOperationException>(() => writer.WriteTo(_folder.File("long.gguf")));
+        Assert.Throws<InvalidOperationException>(() => writer.WriteTo(FilePath("long.gguf")));
     }
 
     [Fact]
@@ -144,7 +139,7 @@ public sealed class GgufWriterTests : IDisposable
         writer.AddTensor("a", GgmlType.F32, [values.Length], data => TensorEncoding.WriteF32(data, values));
         writer.AddTensor("b", GgmlType.F32, [values.Length], data => TensorEncoding.WriteF32(data, values));
 
-        writer.WriteTo(_folder.File("progress.gguf"), new SynchronousProgress(reports.Add));
+        writer.WriteTo(FilePath("progress.gguf"), new SynchronousProgress(reports.Add));
 
         Assert.Equal(0, reports[0]);
         Assert.Equal(1, reports[^1]);

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using HiPO.Gguf;
 using HiPO.Gguf.Qwen3;
 using LLama;
 using LLama.Batched;
@@ -7,7 +6,7 @@ using LLama.Native;
 
 namespace HiPO.Server.Tests.Gguf;
 
-public sealed class RandomModelWriterTests : IDisposable
+public sealed class RandomModelWriterTests : GgufFileTests
 {
     // HiPO-1.7B's vocabulary with a tiny body, so the test writes ~10 MB instead of 1.8 GB.
     private static readonly Qwen3Shape SmallShape = new(
@@ -22,14 +21,10 @@ public sealed class RandomModelWriterTests : IDisposable
         RopeFreqBase: 1e6f,
         RmsEpsilon: 1e-6f);
 
-    private readonly TempFolder _folder = new();
-
-    public void Dispose() => _folder.Dispose();
-
     [Fact]
     public void The_vocabulary_is_unique_with_qwen_control_tokens_at_their_real_ids()
     {
-        string path = _folder.File("random.gguf");
+        string path = FilePath("random.gguf");
 
         RandomModelWriter.Write(path, SmallShape);
 
@@ -49,7 +44,7 @@ public sealed class RandomModelWriterTests : IDisposable
     [Fact]
     public async Task A_small_random_model_loads_and_decodes_finite_logits()
     {
-        string path = _folder.File("random.gguf");
+        string path = FilePath("random.gguf");
         RandomModelWriter.Write(path, SmallShape);
         using LLamaWeights weights = LlamaRuntime.Load(path);
         using var executor = new BatchedExecutor(weights, LlamaRuntime.Parameters(path));
@@ -71,7 +66,7 @@ public sealed class RandomModelWriterTests : IDisposable
     public void The_same_seed_writes_the_same_file_and_progress_reaches_one()
     {
         var shape = SmallShape with { VocabularySize = 1024 };
-        string first = _folder.File("first.gguf"), second = _folder.File("second.gguf"), other = _folder.File("other.gguf");
+        string first = FilePath("first.gguf"), second = FilePath("second.gguf"), other = FilePath("other.gguf");
         var reports = new List<double>();
 
         RandomModelWriter.Write(first, shape, seed: 7, progress: new SynchronousProgress(reports.Add));

@@ -1,14 +1,7 @@
-using HiPO.Gguf;
-using HiPO.Gguf.Scripting;
-
 namespace HiPO.Server.Tests.Gguf;
 
-public sealed class ScriptedModelBuilderTests : IDisposable
+public sealed class ScriptedModelBuilderTests : GgufFileTests
 {
-    private readonly TempFolder _folder = new();
-
-    public void Dispose() => _folder.Dispose();
-
     [Fact]
     public void A_second_successor_for_a_token_is_rejected()
     {
@@ -92,7 +85,7 @@ public sealed class ScriptedModelBuilderTests : IDisposable
     public void The_written_model_has_a_small_qwen_vocabulary_and_a_wide_enough_embedding()
     {
         var builder = new ScriptedModelBuilder("layout").Chain(after: "\n", "Word", " token", "<|im_end|>");
-        string path = _folder.File("layout.gguf");
+        string path = FilePath("layout.gguf");
 
         builder.Write(path);
 

@@ -1,16 +1,11 @@
-using HiPO.Gguf.Scripting;
 using LLama;
 using LLama.Native;
 
 namespace HiPO.Server.Tests.Gguf;
 
 /// <summary>The fixtures run through the real llama.cpp runtime produce exactly their scripts.</summary>
-public sealed class ScriptedModelsRuntimeTests : IDisposable
+public sealed class ScriptedModelsRuntimeTests : GgufFileTests
 {
-    private readonly TempFolder _folder = new();
-
-    public void Dispose() => _folder.Dispose();
-
     public static TheoryData<string, float> FixturesAndTemperatures()
     {
         var data = new TheoryData<string, float>();
@@ -30,7 +25,7 @@ public sealed class ScriptedModelsRuntimeTests : IDisposable
     public async Task Fixture_generates_exactly_its_script(string name, float temperature)
     {
         ScriptedFixture fixture = Fixture(name);
-        string path = _folder.File(name + ".gguf");
+        string path = FilePath(name + ".gguf");
         fixture.Write(path);
 
         Generation generation = await LlamaRuntime.GenerateAsync(path, LlamaRuntime.DefaultPrompt("What is 17 × 23?"), temperature, maxTokens: 500);
@@ -43,7 +38,7 @@ public sealed class ScriptedModelsRuntimeTests : IDisposable
     [Fact]
     public async Task Endless_fixture_generates_until_the_token_limit()
     {
-        string path = _folder.File("endless.gguf");
+        string path = FilePath("endless.gguf");
         ScriptedModels.Endless.Write(path);
 
         Generation generation = await LlamaRuntime.GenerateAsync(path, LlamaRuntime.DefaultPrompt("Go on."), 0.6f, maxTokens: 60);
@@ -56,7 +51,7 @@ public sealed class ScriptedModelsRuntimeTests : IDisposable
     [Fact]
     public async Task Concurrent_conversations_each_follow_their_own_chain()
     {
-        string path = _folder.File("demo.gguf");
+        string path = FilePath("demo.gguf");
         ScriptedFixture demo = ScriptedModels.Demo;
         demo.Write(path);
         using LLamaWeights weights = LlamaRuntime.Load(path);
@@ -80,7 +75,7 @@ public sealed class ScriptedModelsRuntimeTests : IDisposable
     [Fact]
     public void The_default_prompt_ends_on_the_newline_byte_and_tags_are_single_tokens()
     {
-        string path = _folder.File("think-on.gguf");
+        string path = FilePath("think-on.gguf");
         ScriptedModels.ThinkOn.Write(path);
         using LLamaWeights weights = LlamaRuntime.Load(path);
 

@@ -1,5 +1,3 @@
-using HiPO.Gguf.Scripting;
-
 namespace HiPO.Server.Tests.Gguf;
 
 /// <summary>The fixtures' scripts, spelled out: what the server tests can rely on.</summary>

@@ -1,8 +1,6 @@
-using HiPO.Gguf.Scripting;
 using HiPO.Inference.Sampling;
 using HiPO.Inference.Scheduling;
 using HiPO.Server.Tests.Gguf;
-using HiPO.Server.Tests.Support;
 
 namespace HiPO.Server.Tests.Inference;
 

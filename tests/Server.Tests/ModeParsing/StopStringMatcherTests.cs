@@ -5,44 +5,26 @@ namespace HiPO.Server.Tests.ModeParsing;
 public class StopStringMatcherTests
 {
     [Fact]
-    public void Stop_in_one_chunk_returns_the_text_before_it()
-    {
-        var matcher = new StopStringMatcher(["END"]);
-
-        Assert.Equal("abc ", matcher.Feed("abc END def"));
-        Assert.True(matcher.Stopped);
-    }
+    public void Stop_in_one_chunk_returns_the_text_before_it() =>
+        Assert.True(AfterFeeding(["END"], ("abc END def", "abc ")).Stopped);
 
     [Fact]
     public void Stop_split_across_chunks_is_recognised()
     {
-        var matcher = new StopStringMatcher(["END"]);
+        var matcher = AfterFeeding(["END"], ("abc E", "abc "), ("N", ""));
 
-        Assert.Equal("abc ", matcher.Feed("abc E"));
-        Assert.Equal("", matcher.Feed("N"));
         Assert.False(matcher.Stopped);
         Assert.Equal("", matcher.Feed("D more"));
         Assert.True(matcher.Stopped);
     }
 
     [Fact]
-    public void Partial_match_that_fails_releases_the_held_text()
-    {
-        var matcher = new StopStringMatcher(["END"]);
-
-        Assert.Equal("", matcher.Feed("EN"));
-        Assert.Equal("ENd", matcher.Feed("d"));
-        Assert.False(matcher.Stopped);
-    }
+    public void Partial_match_that_fails_releases_the_held_text() =>
+        Assert.False(AfterFeeding(["END"], ("EN", ""), ("d", "ENd")).Stopped);
 
     [Fact]
-    public void Flush_releases_the_held_text_at_the_end_of_the_stream()
-    {
-        var matcher = new StopStringMatcher(["END"]);
-
-        Assert.Equal("x", matcher.Feed("xEN"));
-        Assert.Equal("EN", matcher.Flush());
-    }
+    public void Flush_releases_the_held_text_at_the_end_of_the_stream() =>
+        Assert.Equal("EN", AfterFeeding(["END"], ("xEN", "x")).Flush());
 
     [Fact]
     public void Input_after_a_stop_is_ignored()
@@ -56,14 +38,8 @@ public class StopStringMatcherTests
     }
 
     [Fact]
-    public void Stop_that_is_a_prefix_of_another_stops_as_soon_as_it_completes()
-    {
-        var matcher = new StopStringMatcher(["abc", "ab"]);
-
-        Assert.Equal("x", matcher.Feed("xa"));
-        Assert.Equal("", matcher.Feed("bc"));
-        Assert.True(matcher.Stopped);
-    }
+    public void Stop_that_is_a_prefix_of_another_stops_as_soon_as_it_completes() =>
+        Assert.True(AfterFeeding(["abc", "ab"], ("xa", "x"), ("bc", "")).Stopped);
 
     [Fact]
     public void With_several_stops_the_first_to_complete_wins()
@@ -73,23 +49,12 @@ public class StopStringMatcherTests
     }
 
     [Fact]
-    public void Only_a_suffix_that_could_begin_a_stop_is_held_back()
-    {
-        var matcher = new StopStringMatcher(["</s>", "###"]);
-
-        Assert.Equal("a < b ", matcher.Feed("a < b #"));
-        Assert.Equal("", matcher.Feed("#"));
-        Assert.Equal("##x ", matcher.Feed("x </"));
-    }
+    public void Only_a_suffix_that_could_begin_a_stop_is_held_back() =>
+        AfterFeeding(["</s>", "###"], ("a < b #", "a < b "), ("#", ""), ("x </", "##x "));
 
     [Fact]
-    public void Without_stops_everything_passes_through()
-    {
-        var matcher = new StopStringMatcher([]);
-
-        Assert.Equal("anything", matcher.Feed("anything"));
-        Assert.Equal("", matcher.Flush());
-    }
+    public void Without_stops_everything_passes_through() =>
+        Assert.Equal("", AfterFeeding([], ("anything", "anything")).Flush());
 
     [Fact]
     public void Empty_stop_strings_are_ignored()
@@ -118,6 +83,15 @@ public class StopStringMatcherTests
             }
             Assert.Equal(expected, Run(stops, chunks));
         }
+    }
+
+    /// <summary>A matcher for <paramref name="stops"/> fed each chunk in turn, checking the text each one releases.</summary>
+    private static StopStringMatcher AfterFeeding(string[] stops, params (string Chunk, string Released)[] steps)
+    {
+        var matcher = new StopStringMatcher(stops);
+        foreach (var (chunk, released) in steps)
+            Assert.Equal(released, matcher.Feed(chunk));
+        return matcher;
     }
 
     private static string Run(string[] stops, IEnumerable<string> chunks)

@@ -1,11 +1,5 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json.Nodes;
-using HiPO.Gguf;
-using HiPO.Gguf.Scripting;
 using HiPO.Inference.Sampling;
 using HiPO.ModelHub;
-using HiPO.Server.Tests.Support;
 using LLama;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -1,4 +1,3 @@
-using HiPO.Gguf;
 using HiPO.ModelHub;
 using Microsoft.Extensions.Logging;
 

@@ -9,28 +9,15 @@ public sealed class CommandLineHelpTests
     [InlineData("--help")]
     [InlineData("-h")]
     [InlineData("--port", "9999", "--help")]
-    public async Task Server_help_prints_usage_and_exits_0(params string[] arguments)
-    {
-        var run = await RunServerAsync(arguments);
-
-        Assert.True(run.ExitCode == 0, run.ToString());
-        Assert.Contains("usage: hipo-server", run.StandardOutput);
-        Assert.Contains("--model", run.StandardOutput);
-        Assert.Contains("convert", run.StandardOutput);
-    }
+    public Task Server_help_prints_usage_and_exits_0(params string[] arguments) =>
+        AssertPrintsUsageAsync(arguments, "usage: hipo-server", "--model", "convert");
 
     [Theory]
     [InlineData("convert", "--help")]
     [InlineData("convert", "-h")]
     [InlineData("convert", "hf:owner/repo", "--help")]
-    public async Task Convert_help_prints_usage_and_exits_0(params string[] arguments)
-    {
-        var run = await RunServerAsync(arguments);
-
-        Assert.True(run.ExitCode == 0, run.ToString());
-        Assert.Contains("usage: hipo-server convert", run.StandardOutput);
-        Assert.Contains("--quant", run.StandardOutput);
-    }
+    public Task Convert_help_prints_usage_and_exits_0(params string[] arguments) =>
+        AssertPrintsUsageAsync(arguments, "usage: hipo-server convert", "--quant");
 
     [Fact]
     public async Task An_unknown_convert_argument_is_still_an_error()
@@ -39,6 +26,14 @@ public sealed class CommandLineHelpTests
 
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("unexpected argument '--bogus'", run.StandardError);
+    }
+
+    private static async Task AssertPrintsUsageAsync(string[] arguments, params string[] usageParts)
+    {
+        var run = await RunServerAsync(arguments);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.All(usageParts, part => Assert.Contains(part, run.StandardOutput));
     }
 
     private static Task<ClientRun> RunServerAsync(string[] arguments) =>

@@ -1,9 +1,6 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Sockets;
-using HiPO.Gguf.Scripting;
 using HiPO.Server.Tests.ModelHub;
-using HiPO.Server.Tests.Support;
 using Microsoft.Extensions.Options;
 
 namespace HiPO.Server.Tests.Operations;

@@ -1,8 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Text.Json.Nodes;
-using HiPO.Gguf.Scripting;
-using HiPO.Server.Tests.Support;
 using OpenTelemetry.Trace;
 
 namespace HiPO.Server.Tests.Operations;

@@ -1,8 +1,4 @@
-using System.Net;
-using System.Text.Json.Nodes;
-using HiPO.Gguf.Scripting;
 using HiPO.Inference.Prompting;
-using HiPO.Server.Tests.Support;
 
 namespace HiPO.Server.Tests.Scheduling;
 

@@ -1,8 +1,4 @@
-using System.Net;
-using System.Text.Json.Nodes;
-using HiPO.Gguf.Scripting;
 using HiPO.Inference.Hosting;
-using HiPO.Server.Tests.Support;
 using LLama.Native;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

@@ -1,8 +1,3 @@
-using System.Net;
-using System.Net.Http.Headers;
-using HiPO.Gguf.Scripting;
-using HiPO.Server.Tests.Support;
-
 namespace HiPO.Server.Tests.Security;
 
 /// <summary>Where keys come from: comma-separated lists (as llama-server's --api-key), a key file, or nowhere (an open server).</summary>

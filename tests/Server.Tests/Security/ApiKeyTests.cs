@@ -1,8 +1,4 @@
 using System.ClientModel;
-using System.Net;
-using System.Net.Http.Headers;
-using HiPO.Gguf.Scripting;
-using HiPO.Server.Tests.Support;
 using OpenAI;
 using OpenAI.Chat;
 

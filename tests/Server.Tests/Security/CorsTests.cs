@@ -1,7 +1,3 @@
-using System.Net;
-using HiPO.Gguf.Scripting;
-using HiPO.Server.Tests.Support;
-
 namespace HiPO.Server.Tests.Security;
 
 /// <summary>CORS is off unless origins are configured; then browsers may preflight and call /v1 with an Authorization header.</summary>

@@ -1,9 +1,3 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using HiPO.Gguf.Scripting;
-using HiPO.Server.Tests.Support;
-
 namespace HiPO.Server.Tests.Security;
 
 /// <summary>Keys never reach the logs, even with every logger (ASP.NET Core's included) at Verbose.</summary>

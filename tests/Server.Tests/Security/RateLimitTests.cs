@@ -1,9 +1,3 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using HiPO.Gguf.Scripting;
-using HiPO.Server.Tests.Support;
-
 namespace HiPO.Server.Tests.Security;
 
 /// <summary>Requests and tokens per minute on the real server: 429 with Retry-After and OpenAI's rate_limit_exceeded body, per key.</summary>

@@ -1,5 +1,3 @@
-using HiPO.Gguf.Scripting;
-using HiPO.Server.Tests.Support;
 using Microsoft.Extensions.Options;
 
 namespace HiPO.Server.Tests.Security;

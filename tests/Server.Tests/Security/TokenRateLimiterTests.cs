@@ -1,4 +1,3 @@
-using System.Net;
 using System.Threading.RateLimiting;
 using HiPO.Server.Security;
 using Microsoft.AspNetCore.Http;
@@ -10,6 +9,8 @@ namespace HiPO.Server.Tests.Security;
 public sealed class TokenRateLimiterTests
 {
     private readonly ManualTime _time = new();
+
+    private readonly HttpContext _caller = Request();
 
     private TokenRateLimiter Limiter(int? tokensPerMinute) =>
         new(Options.Create(new SecurityOptions { RateLimit = { TokensPerMinute = tokensPerMinute } }), _time);
@@ -26,22 +27,20 @@ public sealed class TokenRateLimiterTests
     public void A_caller_is_admitted_until_its_usage_empties_the_bucket()
     {
         var limiter = Limiter(600);
-        var caller = Request();
 
-        limiter.Charge(caller, 599);
-        Assert.True(limiter.AttemptAcquire(caller).IsAcquired);
-        limiter.Charge(caller, 1);
-        Assert.False(limiter.AttemptAcquire(caller).IsAcquired);
+        limiter.Charge(_caller, 599);
+        Assert.True(limiter.AttemptAcquire(_caller).IsAcquired);
+        limiter.Charge(_caller, 1);
+        Assert.False(limiter.AttemptAcquire(_caller).IsAcquired);
     }
 
     [Fact]
     public void One_large_request_may_overdraw_and_the_wait_pays_off_the_debt()
     {
         var limiter = Limiter(600);
-        var caller = Request();
 
-        limiter.Charge(caller, 900);
-        var refused = limiter.AttemptAcquire(caller);
+        limiter.Charge(_caller, 900);
+        var refused = limiter.AttemptAcquire(_caller);
 
         Assert.False(refused.IsAcquired);
         Assert.True(refused.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter));
@@ -50,23 +49,22 @@ public sealed class TokenRateLimiterTests
         Assert.Equal(600, limit);
 
         _time.Advance(TimeSpan.FromSeconds(29));
-        Assert.False(limiter.AttemptAcquire(caller).IsAcquired);
+        Assert.False(limiter.AttemptAcquire(_caller).IsAcquired);
         _time.Advance(TimeSpan.FromSeconds(2));
-        Assert.True(limiter.AttemptAcquire(caller).IsAcquired);
+        Assert.True(limiter.AttemptAcquire(_caller).IsAcquired);
     }
 
     [Fact]
     public void The_bucket_refills_to_one_minute_of_tokens_and_no_more()
     {
         var limiter = Limiter(600);
-        var caller = Request();
 
-        limiter.Charge(caller, 300);
+        limiter.Charge(_caller, 300);
         _time.Advance(TimeSpan.FromMinutes(10));
 
-        Assert.Equal(600, limiter.GetStatistics(caller)!.CurrentAvailablePermits);
-        limiter.Charge(caller, 600);
-        Assert.False(limiter.AttemptAcquire(caller).IsAcquired);
+        Assert.Equal(600, limiter.GetStatistics(_caller)!.CurrentAvailablePermits);
+        limiter.Charge(_caller, 600);
+        Assert.False(limiter.AttemptAcquire(_caller).IsAcquired);
     }
 
     [Fact]

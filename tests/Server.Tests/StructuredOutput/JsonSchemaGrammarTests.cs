@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using HiPO.Inference.StructuredOutput;
 
 namespace HiPO.Server.Tests.StructuredOutput;

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using HiPO.Gguf.Scripting;
 using HiPO.Server.Tests.Gguf;
-using HiPO.Server.Tests.Support;
 using LLama;
 
 namespace HiPO.Server.Tests.StructuredOutput;

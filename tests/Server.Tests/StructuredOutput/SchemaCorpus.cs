@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using HiPO.Server.Tests.Deploy;
 
 namespace HiPO.Server.Tests.StructuredOutput;

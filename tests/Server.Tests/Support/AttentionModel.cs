@@ -1,4 +1,3 @@
-using HiPO.Gguf;
 using HiPO.Gguf.Qwen3;
 
 namespace HiPO.Server.Tests.Support;

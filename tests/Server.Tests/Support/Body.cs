@@ -1,6 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
-
 namespace HiPO.Server.Tests.Support;
 
 /// <summary>Builds JSON request bodies from anonymous objects.</summary>

@@ -1,6 +1,3 @@
-using System.Net;
-using System.Text.Json.Nodes;
-
 namespace HiPO.Server.Tests.Support;
 
 /// <summary>One choice of a chat completion, read the same way from a whole response or from its SSE stream.</summary>

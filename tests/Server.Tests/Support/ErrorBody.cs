@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace HiPO.Server.Tests.Support;
 
 /// <summary>OpenAI's error body, <c>{"error":{"message","type","param","code"}}</c>, checked in full.</summary>

@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using HiPO.Inference.Hosting;
 using HiPO.Inference.Scheduling;
 using Microsoft.AspNetCore.Builder;

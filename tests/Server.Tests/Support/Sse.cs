@@ -1,8 +1,3 @@
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-
 namespace HiPO.Server.Tests.Support;
 
 /// <summary>Reads a streamed chat completion the way a raw SSE client does.</summary>

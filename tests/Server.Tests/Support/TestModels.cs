@@ -1,5 +1,3 @@
-using HiPO.Gguf.Scripting;
-
 namespace HiPO.Server.Tests.Support;
 
 /// <summary>The scripted GGUF fixtures, written once per test run into a temporary folder.</summary>
