@@ -1,0 +1,50 @@
+using System.Text;
+using HiPO.Inference.Hosting;
+using HiPO.Inference.Scheduling;
+
+namespace HiPO.Server.OpenAI;
+
+/// <summary>
+/// The validation chat and legacy completion requests share (<see cref="ChoicesRequest"/>): the model, <c>n</c>, the number of
+/// log-probabilities, <c>stream_options</c> and the sampling fields, so that both endpoints refuse a bad value with the same error.
+/// </summary>
+public sealed class ChoicesRequestMapper(HipoEngine engine, ModelOptions model, InferenceOptions inference)
+{
+    private readonly SamplingMapper _sampling = new(engine, inference);
+
+    /// <summary>Runs an endpoint's mapping, turning invalid UTF-8 met on the way into a 400.</summary>
+    public static TPlan Map<TPlan>(Func<TPlan> map)
+    {
+        try
+        {
+            return map();
+        }
+        catch (InvalidOperationException e) when (e.InnerException is DecoderFallbackException)
+        {
+            // JsonElement fields are transcoded only when read, so invalid UTF-8 inside them surfaces here.
+            throw ApiException.Invalid("The request body is not valid UTF-8.", null, "invalid_encoding");
+        }
+    }
+
+    /// <summary>Refuses model ids this server does not serve (404), unless configured to accept any.</summary>
+    public void CheckModel(string? requested)
+    {
+        if (requested is null || model.AcceptAnyModelId || requested == engine.ModelId || model.Aliases.Contains(requested))
+            return;
+        throw new ApiException(StatusCodes.Status404NotFound,
+            $"The model '{requested}' does not exist. This server serves '{engine.ModelId}'.", "invalid_request_error", "model", "model_not_found");
+    }
+
+    /// <summary>The number of choices, after checking it, the log-probabilities asked per token (<paramref name="param"/>) and <c>stream_options</c>.</summary>
+    public int Choices(ChoicesRequest request, int? logprobs, int maxLogprobs, string param)
+    {
+        var n = _sampling.Choices(request.N);
+        if (logprobs is { } top && (top < 0 || top > maxLogprobs))
+            throw ApiException.Invalid($"{param} must be between 0 and {maxLogprobs}, got {top}.", param);
+        if (request.StreamOptions is not null && request.Stream != true)
+            throw ApiException.Invalid("stream_options is only allowed when stream is true.", "stream_options");
+        return n;
+    }
+
+    public SamplingSettings Sampling(ChoicesRequest request) => _sampling.Map(request);
+}
