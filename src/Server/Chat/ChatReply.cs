@@ -7,7 +7,7 @@ using HiPO.Server.OpenAI;
 namespace HiPO.Server.Chat;
 
 /// <summary>A chat completion's reply: each choice's deltas (answer, reasoning, think mode, tool calls) as chunks, or the whole completion.</summary>
-internal sealed class ChatReply(ChatPlan plan, ReplyContext context, WireFormat wire) : ChunkedReply<ChatCompletionChunk>(context, wire.Chunk, plan.IncludeUsage)
+internal sealed class ChatReply(ChatPlan plan, ReplyContext context, WireFormat wire) : ChunkedReply<ChatCompletionChunk, ChunkChoice>(context, wire.Chunk, plan.IncludeUsage)
 {
     private readonly string _id = "chatcmpl-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
     private readonly ChoiceAccumulator[] _choices = [.. Enumerable.Range(0, plan.Generation.Choices).Select(i => new ChoiceAccumulator(i, plan))];
@@ -33,10 +33,6 @@ internal sealed class ChatReply(ChatPlan plan, ReplyContext context, WireFormat 
     protected override ChatCompletionChunk End(ChoiceFinished finished) =>
         Chunk(finished.Choice, new ChatDelta { ReasoningTruncated = finished.Summary.ReasoningTruncated ? true : null }, _choices[finished.Choice].FinishReason);
 
-    protected override ChatCompletionChunk WithTimings(ChatCompletionChunk chunk, Timings? timings) => chunk with { Timings = timings };
-
-    protected override ChatCompletionChunk UsageChunk(Usage usage) => Chunk([]) with { Usage = usage };
-
     protected override void Completed(GenerationUsage usage) =>
         Context.Telemetry.Completed(_id, Context.Model, plan.ThinkModeSource, usage, [.. Finished.OrderBy(f => f.Choice)],
             plan.Generation.Prompt.Text, _choices[0].Content);
@@ -47,5 +43,5 @@ internal sealed class ChatReply(ChatPlan plan, ReplyContext context, WireFormat 
 
     private ChatCompletionChunk Chunk(int choice, ChatDelta delta, string? finishReason) => Chunk([new ChunkChoice(choice, delta, finishReason)]);
 
-    private ChatCompletionChunk Chunk(IReadOnlyList<ChunkChoice> choices) => new(_id, Context.Created, Context.Model, choices);
+    protected override ChatCompletionChunk Chunk(IReadOnlyList<ChunkChoice> choices) => new(_id, Context.Created, Context.Model, choices);
 }

@@ -10,7 +10,8 @@ namespace HiPO.Server.Generation;
 /// writes what both share: engine errors as error events, each choice's finish, the timings on the last finish, the usage
 /// chunk, <c>data: [DONE]</c>, and for a whole response the 503 when the engine failed.
 /// </summary>
-public abstract class ChunkedReply<TChunk>(ReplyContext context, JsonTypeInfo<TChunk> chunkType, bool includeUsage) : GenerationReply where TChunk : class
+public abstract class ChunkedReply<TChunk, TChoice>(ReplyContext context, JsonTypeInfo<TChunk> chunkType, bool includeUsage) : GenerationReply
+    where TChunk : CompletionEnvelope<TChoice>
 {
     private readonly List<ChoiceFinished> _finished = [];
     private TChunk? _last;
@@ -30,10 +31,7 @@ public abstract class ChunkedReply<TChunk>(ReplyContext context, JsonTypeInfo<TC
     /// <summary>The chunk that carries the choice's finish reason, or null for none.</summary>
     protected abstract TChunk? End(ChoiceFinished finished);
 
-    protected abstract TChunk WithTimings(TChunk chunk, Timings? timings);
-
-    /// <summary>The chunk with no choices that carries the usage (<c>stream_options.include_usage</c>).</summary>
-    protected abstract TChunk UsageChunk(Usage usage);
+    protected abstract TChunk Chunk(IReadOnlyList<TChoice> choices);
 
     /// <summary>Records the request's metrics and log line.</summary>
     protected abstract void Completed(GenerationUsage usage);
@@ -71,10 +69,11 @@ public abstract class ChunkedReply<TChunk>(ReplyContext context, JsonTypeInfo<TC
                 Completed(usage);
                 List<SseItem<SseData>> tail = [];
                 if (_last is not null)
-                    tail.Add(Event(WithTimings(_last, TimingsOf(usage))));
+                    tail.Add(Event((TChunk)(_last with { Timings = TimingsOf(usage) })));
                 _last = null;
                 if (includeUsage)
-                    tail.Add(Event(UsageChunk(WireValues.Usage(usage))));
+                    // The usage comes in a chunk of its own, with no choices (stream_options.include_usage).
+                    tail.Add(Event((TChunk)(Chunk([]) with { Usage = WireValues.Usage(usage) })));
                 return tail;
             default:
                 return [];
