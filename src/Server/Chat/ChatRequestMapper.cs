@@ -25,9 +25,8 @@ public sealed class ChatRequestMapper(HipoEngine engine, ChoicesRequestMapper sh
 {
     public const int MaxTopLogprobs = 20;
 
-    public ChatPlan Map(ChatCompletionRequest request) => ChoicesRequestMapper.Map(() => MapValidated(request));
-
-    private ChatPlan MapValidated(ChatCompletionRequest request)
+    /// <remarks>Strings inside <see cref="JsonElement"/> fields are valid UTF-8 here: <see cref="JsonBody"/> decoded them all.</remarks>
+    public ChatPlan Map(ChatCompletionRequest request)
     {
         shared.CheckModel(request.Model);
         var turns = MapMessages(request.Messages);

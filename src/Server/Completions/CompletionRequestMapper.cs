@@ -29,9 +29,8 @@ public sealed class CompletionRequestMapper(HipoEngine engine, ChoicesRequestMap
     /// <summary>The most alternatives the legacy <c>logprobs</c> field may ask for, as in OpenAI's API.</summary>
     public const int MaxLogprobs = 5;
 
-    public CompletionPlan Map(CompletionRequest request) => ChoicesRequestMapper.Map(() => MapValidated(request));
-
-    private CompletionPlan MapValidated(CompletionRequest request)
+    /// <remarks>Strings inside <see cref="JsonElement"/> fields are valid UTF-8 here: <see cref="JsonBody"/> decoded them all.</remarks>
+    public CompletionPlan Map(CompletionRequest request)
     {
         shared.CheckModel(request.Model);
         var prompt = MapPrompt(request.Prompt);

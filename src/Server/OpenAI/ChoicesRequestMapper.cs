@@ -1,4 +1,3 @@
-using System.Text;
 using HiPO.Inference.Hosting;
 using HiPO.Inference.Scheduling;
 
@@ -11,20 +10,6 @@ namespace HiPO.Server.OpenAI;
 public sealed class ChoicesRequestMapper(HipoEngine engine, ModelOptions model, InferenceOptions inference)
 {
     private readonly SamplingMapper _sampling = new(engine, inference);
-
-    /// <summary>Runs an endpoint's mapping, turning invalid UTF-8 met on the way into a 400.</summary>
-    public static TPlan Map<TPlan>(Func<TPlan> map)
-    {
-        try
-        {
-            return map();
-        }
-        catch (InvalidOperationException e) when (e.InnerException is DecoderFallbackException)
-        {
-            // JsonElement fields are transcoded only when read, so invalid UTF-8 inside them surfaces here.
-            throw ApiException.Invalid("The request body is not valid UTF-8.", null, "invalid_encoding");
-        }
-    }
 
     /// <summary>Refuses model ids this server does not serve (404), unless configured to accept any.</summary>
     public void CheckModel(string? requested)
