@@ -16,8 +16,7 @@ public sealed class ChoicesRequestMapper(HipoEngine engine, ModelOptions model, 
     {
         if (requested is null || model.AcceptAnyModelId || requested == engine.ModelId || model.Aliases.Contains(requested))
             return;
-        throw new ApiException(StatusCodes.Status404NotFound,
-            $"The model '{requested}' does not exist. This server serves '{engine.ModelId}'.", "invalid_request_error", "model", "model_not_found");
+        throw ApiException.ModelNotFound(requested, engine.ModelId);
     }
 
     /// <summary>The number of choices, after checking it, the log-probabilities asked per token (<paramref name="param"/>) and <c>stream_options</c>.</summary>
