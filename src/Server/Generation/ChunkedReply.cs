@@ -31,6 +31,7 @@ public abstract class ChunkedReply<TChunk, TChoice>(ReplyContext context, JsonTy
     /// <summary>The chunk that carries the choice's finish reason, or null for none.</summary>
     protected abstract TChunk? End(ChoiceFinished finished);
 
+    /// <summary>A chunk of this reply (its id, creation time and model) around these choices.</summary>
     protected abstract TChunk Chunk(IReadOnlyList<TChoice> choices);
 
     /// <summary>Records the request's metrics and log line.</summary>
