@@ -1,5 +1,6 @@
 using HiPO.Server.Chat;
 using HiPO.Server.Completions;
+using HiPO.Server.Generation;
 using HiPO.Server.Health;
 using HiPO.Server.Hosting;
 using HiPO.Server.Models;
@@ -44,6 +45,7 @@ public static partial class HipoServer
         builder.AddHipoObservability();
         builder.AddHipoEndpoint();
         builder.AddHipoInference();
+        builder.AddHipoGeneration();
         builder.AddHipoResponses();
         builder.AddHipoSecurity();
         builder.AddHipoHealth();

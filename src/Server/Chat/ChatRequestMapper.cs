@@ -4,12 +4,14 @@ using HiPO.Inference.Hosting;
 using HiPO.Inference.Prompting;
 using HiPO.Inference.Scheduling;
 using HiPO.Inference.StructuredOutput;
+using HiPO.Server.Generation;
 using HiPO.Server.OpenAI;
 
 namespace HiPO.Server.Chat;
 
 /// <summary>A validated chat request: what to generate and how to shape the response.</summary>
 public sealed record ChatPlan(GenerationRequest Generation, bool Stream, bool IncludeUsage, bool IncludeReasoning, string ThinkModeSource, bool Logprobs, bool ToolsEnabled)
+    : IGenerationPlan
 {
     /// <summary>The answer is constrained to tool calls (tool_choice required or a named function).</summary>
     public bool ToolCallsOnly { get; init; }
@@ -19,42 +21,24 @@ public sealed record ChatPlan(GenerationRequest Generation, bool Stream, bool In
 /// Translates an OpenAI chat request into the engine's <see cref="GenerationRequest"/> at the edge, as Ollama does,
 /// validating every field so that a bad value is refused with a 400 naming it instead of reaching the engine.
 /// </summary>
-public sealed class ChatRequestMapper(HipoEngine engine, ModelOptions model, InferenceOptions inference)
+public sealed class ChatRequestMapper(HipoEngine engine, ChoicesRequestMapper shared)
 {
     public const int MaxTopLogprobs = 20;
 
-    private readonly SamplingMapper _sampling = new(engine, inference);
-
+    /// <remarks>Strings inside <see cref="JsonElement"/> fields are valid UTF-8 here: <see cref="JsonBody"/> decoded them all.</remarks>
     public ChatPlan Map(ChatCompletionRequest request)
     {
-        try
-        {
-            return MapValidated(request);
-        }
-        catch (InvalidOperationException e) when (e.InnerException is DecoderFallbackException)
-        {
-            // JsonElement fields are transcoded only when read, so invalid UTF-8 inside them surfaces here.
-            throw ApiException.Invalid("The request body is not valid UTF-8.", null, "invalid_encoding");
-        }
-    }
-
-    private ChatPlan MapValidated(ChatCompletionRequest request)
-    {
-        CheckModel(request.Model);
+        shared.CheckModel(request.Model);
         var turns = MapMessages(request.Messages);
         var asked = ThinkModeResolver.Resolve(request);
         var mode = asked ?? ThinkModeResolver.Parse(engine.Reasoning.DefaultMode);
         var source = mode == ThinkModeRequest.Auto ? "model" : asked is null ? "server" : "request";
 
-        var n = _sampling.Choices(request.N);
+        var n = shared.Choices(request, request.TopLogprobs, MaxTopLogprobs, "top_logprobs");
         if (request.MaxReasoningTokens is < 1)
             throw ApiException.Invalid($"max_reasoning_tokens must be at least 1, got {request.MaxReasoningTokens}.", "max_reasoning_tokens");
-        if (request.TopLogprobs is { } top && (top < 0 || top > MaxTopLogprobs))
-            throw ApiException.Invalid($"top_logprobs must be between 0 and {MaxTopLogprobs}, got {top}.", "top_logprobs");
         if (request.TopLogprobs is not null && request.Logprobs != true)
             throw ApiException.Invalid("top_logprobs requires logprobs to be true.", "top_logprobs");
-        if (request.StreamOptions is not null && request.Stream != true)
-            throw ApiException.Invalid("stream_options is only allowed when stream is true.", "stream_options");
         var tools = ToolsMapper.Map(request.Tools, request.ToolChoice, request.ParallelToolCalls);
         var format = MapResponseFormat(request.ResponseFormat);
         if (tools.Grammar is not null && format is not null)
@@ -63,7 +47,7 @@ public sealed class ChatRequestMapper(HipoEngine engine, ModelOptions model, Inf
         var generation = new GenerationRequest
         {
             Prompt = engine.Renderer.Render(turns, mode, tools.Definitions),
-            Sampling = _sampling.Map(request),
+            Sampling = shared.Sampling(request),
             MaxTokens = MapMaxTokens(request),
             Stop = SamplingMapper.Stop(request.Stop),
             MaxReasoningTokens = request.MaxReasoningTokens ?? engine.Reasoning.DefaultMaxReasoningTokens,
@@ -73,15 +57,6 @@ public sealed class ChatRequestMapper(HipoEngine engine, ModelOptions model, Inf
         };
         return new ChatPlan(generation, request.Stream == true, request.StreamOptions?.IncludeUsage == true,
             request.IncludeReasoning != false, source, request.Logprobs == true, tools.Enabled) { ToolCallsOnly = tools.Grammar is not null };
-    }
-
-    /// <summary>Refuses model ids this server does not serve (404), unless configured to accept any.</summary>
-    public void CheckModel(string? requested)
-    {
-        if (requested is null || model.AcceptAnyModelId || requested == engine.ModelId || model.Aliases.Contains(requested))
-            return;
-        throw new ApiException(StatusCodes.Status404NotFound,
-            $"The model '{requested}' does not exist. This server serves '{engine.ModelId}'.", "invalid_request_error", "model", "model_not_found");
     }
 
     private static List<ChatTurn> MapMessages(List<ChatMessageInput>? messages)

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using HiPO.Inference.Scheduling;
 using HiPO.ModeParsing;
+using HiPO.Server.Generation;
 using HiPO.Server.OpenAI;
 
 namespace HiPO.Server.Chat;
@@ -30,7 +31,7 @@ internal sealed class ChoiceAccumulator(int index, ChatPlan plan)
     {
         var e = update.Event;
         if (update.Logprobs is { } logprobs)
-            _logprobs.AddRange(logprobs.Select(ChatStreamProtocol.Logprob));
+            _logprobs.AddRange(logprobs.Select(WireValues.Logprob));
         switch (e.Kind)
         {
             case ModeEventKind.Judge:
@@ -38,7 +39,7 @@ internal sealed class ChoiceAccumulator(int index, ChatPlan plan)
                 return [new ChatDelta { ThinkModeReason = e.Text }];
             case ModeEventKind.ModeDecided:
                 _mode = e.Mode;
-                return [new ChatDelta { ThinkMode = ChatStreamProtocol.Name(e.Mode), ThinkModeSource = plan.ThinkModeSource }];
+                return [new ChatDelta { ThinkMode = WireValues.Name(e.Mode), ThinkModeSource = plan.ThinkModeSource }];
             case ModeEventKind.Reasoning:
                 _reasoning.Append(e.Text);
                 return plan.IncludeReasoning ? [new ChatDelta { ReasoningContent = e.Text }] : [];
@@ -55,7 +56,7 @@ internal sealed class ChoiceAccumulator(int index, ChatPlan plan)
 
     public string? FinishReason => _toolCalls.Count > 0 && _finished?.Reason == Inference.Scheduling.FinishReason.Stop
         ? "tool_calls"
-        : ChatStreamProtocol.FinishReason(_finished?.Reason);
+        : WireValues.FinishReason(_finished?.Reason);
 
     public ChatChoice ToChoice() => new(
         index,
@@ -64,7 +65,7 @@ internal sealed class ChoiceAccumulator(int index, ChatPlan plan)
             // As OpenAI does, a reply made only of tool calls has null content.
             Content = _toolCalls.Count > 0 && string.IsNullOrWhiteSpace(Content) ? null : Content,
             ReasoningContent = plan.IncludeReasoning && _mode == ThinkMode.On ? _reasoning.ToString() : null,
-            ThinkMode = ChatStreamProtocol.Name(_mode),
+            ThinkMode = WireValues.Name(_mode),
             ThinkModeReason = _judge.Length > 0 && _finished?.Summary.JudgeWasAnswer != true ? _judge.ToString() : null,
             ThinkModeSource = _mode is null ? null : plan.ThinkModeSource,
             ReasoningTruncated = _finished?.Summary.ReasoningTruncated == true ? true : null,

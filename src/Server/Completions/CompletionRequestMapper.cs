@@ -1,22 +1,27 @@
-using System.Text;
 using System.Text.Json;
 using HiPO.Inference.Hosting;
 using HiPO.Inference.Prompting;
 using HiPO.Inference.Scheduling;
-using HiPO.Server.Chat;
+using HiPO.Server.Generation;
 using HiPO.Server.OpenAI;
 
 namespace HiPO.Server.Completions;
 
 /// <summary>A validated legacy completion request: what to generate and how to shape the response.</summary>
 /// <param name="Echo">The prompt text to put before each completion, or null.</param>
-public sealed record CompletionPlan(GenerationRequest Generation, bool Stream, bool IncludeUsage, bool Logprobs, string? Echo);
+public sealed record CompletionPlan(GenerationRequest Generation, bool Stream, bool IncludeUsage, bool Logprobs, string? Echo) : IGenerationPlan
+{
+    /// <summary>The engine names the prompt as chat's <c>messages</c>; here it is <c>prompt</c>.</summary>
+    public ApiException Refused(ApiException refusal) => refusal.Param == "messages"
+        ? new ApiException(refusal.Status, refusal.Message, refusal.Type, "prompt", refusal.Code, refusal.RetryAfter)
+        : refusal;
+}
 
 /// <summary>
 /// Translates an OpenAI legacy completion request into a raw <see cref="GenerationRequest"/>: the prompt is trusted text whose
 /// control tokens are parsed (as llama-server does), and everything the model writes is the completion, with no HiPO parsing.
 /// </summary>
-public sealed class CompletionRequestMapper(HipoEngine engine, InferenceOptions inference, ChatRequestMapper chat)
+public sealed class CompletionRequestMapper(HipoEngine engine, ChoicesRequestMapper shared)
 {
     /// <summary>OpenAI's default <c>max_tokens</c> for legacy completions.</summary>
     public const int DefaultMaxTokens = 16;
@@ -24,41 +29,23 @@ public sealed class CompletionRequestMapper(HipoEngine engine, InferenceOptions 
     /// <summary>The most alternatives the legacy <c>logprobs</c> field may ask for, as in OpenAI's API.</summary>
     public const int MaxLogprobs = 5;
 
-    private readonly SamplingMapper _sampling = new(engine, inference);
-
+    /// <remarks>Strings inside <see cref="JsonElement"/> fields are valid UTF-8 here: <see cref="JsonBody"/> decoded them all.</remarks>
     public CompletionPlan Map(CompletionRequest request)
     {
-        try
-        {
-            return MapValidated(request);
-        }
-        catch (InvalidOperationException e) when (e.InnerException is DecoderFallbackException)
-        {
-            // JsonElement fields are transcoded only when read, so invalid UTF-8 inside them surfaces here.
-            throw ApiException.Invalid("The request body is not valid UTF-8.", null, "invalid_encoding");
-        }
-    }
-
-    private CompletionPlan MapValidated(CompletionRequest request)
-    {
-        chat.CheckModel(request.Model);
+        shared.CheckModel(request.Model);
         var prompt = MapPrompt(request.Prompt);
-        var n = _sampling.Choices(request.N);
+        var n = shared.Choices(request, request.Logprobs, MaxLogprobs, "logprobs");
         if (request.BestOf is { } bestOf && bestOf != n)
             throw ApiException.Invalid($"best_of must equal n ({n}) or be omitted, got {bestOf}: this server returns every choice it generates.", "best_of", "unsupported_value");
-        if (request.Logprobs is { } top && (top < 0 || top > MaxLogprobs))
-            throw ApiException.Invalid($"logprobs must be between 0 and {MaxLogprobs}, got {top}.", "logprobs");
         if (request.Echo == true && request.Logprobs is not null)
             throw ApiException.Invalid("echo with logprobs is not supported: this server does not score prompt tokens.", "echo", "unsupported_value");
         if (!string.IsNullOrEmpty(request.Suffix))
             throw ApiException.Invalid("suffix is not supported: HiPO models have no fill-in-the-middle format.", "suffix", "unsupported_value");
-        if (request.StreamOptions is not null && request.Stream != true)
-            throw ApiException.Invalid("stream_options is only allowed when stream is true.", "stream_options");
 
         var generation = new GenerationRequest
         {
             Prompt = new RenderedPrompt([new PromptSegment(prompt, IsTemplate: true)], ReplyPrefill: "", ForcedMode: null, StartsInJudge: false),
-            Sampling = _sampling.Map(request),
+            Sampling = shared.Sampling(request),
             MaxTokens = SamplingMapper.MaxTokens(request.MaxTokens, "max_tokens") ?? DefaultMaxTokens,
             Stop = SamplingMapper.Stop(request.Stop),
             Choices = n,

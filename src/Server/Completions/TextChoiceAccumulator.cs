@@ -1,6 +1,6 @@
 using System.Text;
 using HiPO.Inference.Scheduling;
-using HiPO.Server.Chat;
+using HiPO.Server.Generation;
 using HiPO.Server.OpenAI;
 
 namespace HiPO.Server.Completions;
@@ -45,7 +45,7 @@ internal sealed class TextChoiceAccumulator(int index, string? echo)
         index,
         _text.ToString(),
         logprobs ? new TextLogprobs(_tokens, _tokenLogprobs, _topLogprobs, _textOffsets) : null,
-        ChatStreamProtocol.FinishReason(_finished?.Reason));
+        WireValues.FinishReason(_finished?.Reason));
 
     /// <summary>The most likely tokens and the sampled one, by their text; where two tokens read the same, the likelier stays.</summary>
     private static Dictionary<string, float> TopOf(TokenLogprob token)

@@ -1,7 +1,5 @@
 using HiPO.Inference.Hosting;
 using HiPO.ModelHub;
-using HiPO.Server.Chat;
-using HiPO.Server.OpenAI;
 using Microsoft.Extensions.Options;
 
 namespace HiPO.Server.Hosting;
@@ -32,8 +30,6 @@ public static class InferenceSetup
                 engine.ModelId = reference.Name;
             return engine;
         });
-        builder.Services.AddSingleton<ChatRequestMapper>();
-        builder.Services.AddSingleton<WireFormat>();
         builder.Services.AddHostedService<ModelLoader>();
         // The host must outlast the drain, or it cuts off the streams the drain lets finish.
         var drain = builder.Configuration.GetValue<int?>($"{InferenceOptions.Section}:{nameof(InferenceOptions.DrainTimeoutSeconds)}") ?? new InferenceOptions().DrainTimeoutSeconds;

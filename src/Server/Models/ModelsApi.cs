@@ -26,8 +26,7 @@ public static class ModelsApi
     private static IResult Get(string id, HttpContext context, HipoEngine engine, Microsoft.Extensions.Options.IOptions<ModelOptions> model) =>
         Ids(engine, model.Value).Contains(id)
             ? TypedResults.Json(Card(engine, id), OpenAiJsonContext.Default.ModelCard)
-            : new ApiException(StatusCodes.Status404NotFound, $"The model '{id}' does not exist. This server serves '{engine.ModelId}'.",
-                "invalid_request_error", "model", "model_not_found").ToResult(context);
+            : ApiException.ModelNotFound(id, engine.ModelId).ToResult(context);
 
     private static IEnumerable<string> Ids(HipoEngine engine, ModelOptions model) => [engine.ModelId, .. model.Aliases];
 

@@ -17,6 +17,10 @@ public sealed class ApiException(int status, string message, string type, string
     public static ApiException Unavailable(string message, string code, TimeSpan retryAfter) =>
         new(StatusCodes.Status503ServiceUnavailable, message, "server_overloaded", null, code, retryAfter);
 
+    /// <summary>A model id this server does not serve (404 <c>model_not_found</c>).</summary>
+    public static ApiException ModelNotFound(string requested, string served) => new(StatusCodes.Status404NotFound,
+        $"The model '{requested}' does not exist. This server serves '{served}'.", "invalid_request_error", "model", "model_not_found");
+
     public JsonHttpResult<ErrorResponse> ToResult(HttpContext context)
     {
         if (RetryAfter is { } wait)

@@ -6,30 +6,21 @@ namespace HiPO.Server.OpenAI;
 /// <c>POST /v1/chat/completions</c> body: OpenAI's fields plus HiPO's think-mode controls. Polymorphic
 /// fields (<c>stop</c>, <c>content</c>, ...) stay <see cref="JsonElement"/> and are validated by the mapper.
 /// </summary>
-public sealed class ChatCompletionRequest : ISamplingRequest
+public sealed record ChatCompletionRequest : ChoicesRequest
 {
-    public string? Model { get; set; }
+    public ChatCompletionRequest()
+    {
+    }
+
+    /// <summary>A chat request with another request's shared fields (the Responses API maps its requests so).</summary>
+    public ChatCompletionRequest(SamplingRequest shared) : base(shared)
+    {
+    }
+
     public List<ChatMessageInput>? Messages { get; set; }
-    public bool? Stream { get; set; }
-    public StreamOptions? StreamOptions { get; set; }
-    public int? MaxTokens { get; set; }
     public int? MaxCompletionTokens { get; set; }
-    public double? Temperature { get; set; }
-    public double? TopP { get; set; }
-    public int? TopK { get; set; }
-    public double? MinP { get; set; }
-    public long? Seed { get; set; }
-    /// <summary>A string or an array of up to 4 strings; applied to the answer only.</summary>
-    public JsonElement? Stop { get; set; }
-    public int? N { get; set; }
-    public double? PresencePenalty { get; set; }
-    public double? FrequencyPenalty { get; set; }
-    public double? RepetitionPenalty { get; set; }
-    /// <summary>Token id (as a string key) to a bias from -100 (ban) to 100.</summary>
-    public Dictionary<string, double>? LogitBias { get; set; }
     public bool? Logprobs { get; set; }
     public int? TopLogprobs { get; set; }
-    public string? User { get; set; }
     public JsonElement? ResponseFormat { get; set; }
     public JsonElement? Tools { get; set; }
     public JsonElement? ToolChoice { get; set; }
@@ -49,7 +40,7 @@ public sealed class ChatCompletionRequest : ISamplingRequest
     public bool? IncludeReasoning { get; set; }
 }
 
-public sealed class StreamOptions
+public sealed record StreamOptions
 {
     public bool? IncludeUsage { get; set; }
 }

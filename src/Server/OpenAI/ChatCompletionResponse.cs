@@ -33,15 +33,10 @@ public sealed record ChatResponseMessage
 }
 
 /// <summary>One server-sent event of a streamed chat completion.</summary>
-public sealed record ChatCompletionChunk(
-    string Id,
-    long Created,
-    string Model,
-    IReadOnlyList<ChunkChoice> Choices,
-    Usage? Usage = null,
-    Timings? Timings = null)
+public sealed record ChatCompletionChunk(string Id, long Created, string Model, IReadOnlyList<ChunkChoice> Choices)
+    : CompletionEnvelope<ChunkChoice>(Id, Created, Model, Choices)
 {
-    public string Object => "chat.completion.chunk";
+    protected override string Kind => "chat.completion.chunk";
 }
 
 public sealed record ChunkChoice(int Index, ChatDelta Delta, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? FinishReason, ChoiceLogprobs? Logprobs = null);

@@ -3,15 +3,10 @@ using System.Text.Json.Serialization;
 namespace HiPO.Server.OpenAI;
 
 /// <summary>A legacy text completion, whole or (with the same shape, text in pieces) one server-sent event of a stream.</summary>
-public sealed record TextCompletion(
-    string Id,
-    long Created,
-    string Model,
-    IReadOnlyList<TextChoice> Choices,
-    Usage? Usage = null,
-    Timings? Timings = null)
+public sealed record TextCompletion(string Id, long Created, string Model, IReadOnlyList<TextChoice> Choices)
+    : CompletionEnvelope<TextChoice>(Id, Created, Model, Choices)
 {
-    public string Object => "text_completion";
+    protected override string Kind => "text_completion";
 }
 
 public sealed record TextChoice(

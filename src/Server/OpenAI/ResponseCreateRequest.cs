@@ -6,27 +6,16 @@ namespace HiPO.Server.OpenAI;
 /// <c>POST /v1/responses</c> body: OpenAI's Responses API fields plus HiPO's think-mode controls. Polymorphic fields
 /// (<c>input</c>, <c>tools</c>, <c>text</c>, ...) stay <see cref="JsonElement"/> and are validated by the mapper.
 /// </summary>
-public sealed class ResponseCreateRequest
+public sealed record ResponseCreateRequest : SamplingRequest
 {
-    public string? Model { get; set; }
     /// <summary>A string (one user message) or a list of input items.</summary>
     public JsonElement? Input { get; set; }
     /// <summary>A system message placed before the input; not carried over by <c>previous_response_id</c>, as in OpenAI's API.</summary>
     public string? Instructions { get; set; }
     public string? PreviousResponseId { get; set; }
     public bool? Store { get; set; }
-    public bool? Stream { get; set; }
     public JsonElement? StreamOptions { get; set; }
     public int? MaxOutputTokens { get; set; }
-    public double? Temperature { get; set; }
-    public double? TopP { get; set; }
-    public int? TopK { get; set; }
-    public double? MinP { get; set; }
-    public long? Seed { get; set; }
-    /// <summary>A string or an array of up to 4 strings; applied to the answer only.</summary>
-    public JsonElement? Stop { get; set; }
-    public double? PresencePenalty { get; set; }
-    public double? FrequencyPenalty { get; set; }
     /// <summary><c>{"effort": ..., "summary": ...}</c>; the effort forces the think mode as chat's <c>reasoning_effort</c> does.</summary>
     public JsonElement? Reasoning { get; set; }
     /// <summary><c>{"format": {"type": "text" | "json_object" | "json_schema", ...}}</c>.</summary>
@@ -35,7 +24,6 @@ public sealed class ResponseCreateRequest
     public JsonElement? ToolChoice { get; set; }
     public bool? ParallelToolCalls { get; set; }
     public Dictionary<string, string>? Metadata { get; set; }
-    public string? User { get; set; }
     public JsonElement? Include { get; set; }
     public string? Truncation { get; set; }
     public bool? Background { get; set; }

@@ -14,7 +14,7 @@ public sealed class SamplingMapper(HipoEngine engine, InferenceOptions inference
     public const int MaxStopStrings = 4;
 
     /// <summary>Maps the request's sampling fields; a field left unset takes the model's default (<see cref="HipoEngine.SamplingDefaults"/>).</summary>
-    public SamplingSettings Map(ISamplingRequest request)
+    public SamplingSettings Map(ChoicesRequest request)
     {
         var defaults = engine.SamplingDefaults;
         var temperature = InRange(request.Temperature, 0, 2, "temperature") ?? defaults.Temperature;

@@ -1,5 +1,7 @@
 using System.Text.Json;
+using HiPO.Inference.Scheduling;
 using HiPO.Server.Chat;
+using HiPO.Server.Generation;
 using HiPO.Server.OpenAI;
 
 namespace HiPO.Server.Responses;
@@ -19,4 +21,12 @@ public sealed record ResponsePlan(
     string? Summary,
     JsonElement Text,
     JsonElement ToolChoice,
-    JsonElement Tools);
+    JsonElement Tools) : IGenerationPlan
+{
+    public GenerationRequest Generation => Chat.Generation;
+
+    public bool Stream => Chat.Stream;
+
+    /// <summary>A context-length refusal names the Responses field (<c>input</c>, <c>max_output_tokens</c>).</summary>
+    public ApiException Refused(ApiException refusal) => ResponsesRequestMapper.Renamed(refusal);
+}

@@ -12,7 +12,7 @@ namespace HiPO.Server.Responses;
 /// <see cref="ChatRequestMapper"/>, so that both endpoints share one request path; the chat mapper's errors are renamed
 /// to the Responses field they came from.
 /// </summary>
-public sealed partial class ResponsesRequestMapper(ChatRequestMapper chat, ResponseStore store)
+public sealed partial class ResponsesRequestMapper(ChoicesRequestMapper shared, ChatRequestMapper chat, ResponseStore store)
 {
     public const int MaxMetadata = 16;
 
@@ -21,7 +21,7 @@ public sealed partial class ResponsesRequestMapper(ChatRequestMapper chat, Respo
 
     public ResponsePlan Map(ResponseCreateRequest request, string? owner)
     {
-        chat.CheckModel(request.Model);
+        shared.CheckModel(request.Model);
         CheckUnsupported(request);
         var history = new List<ChatMessageInput>();
         if (request.PreviousResponseId is { } previous)
@@ -38,21 +38,10 @@ public sealed partial class ResponsesRequestMapper(ChatRequestMapper chat, Respo
         if (request.Instructions is { } instructions)
             messages.Add(new ChatMessageInput { Role = "system", Content = JsonElements.String(instructions) });
         messages.AddRange(history);
-        var chatRequest = new ChatCompletionRequest
+        var chatRequest = new ChatCompletionRequest(request)
         {
-            Model = request.Model,
             Messages = messages,
-            Stream = request.Stream,
             MaxCompletionTokens = request.MaxOutputTokens,
-            Temperature = request.Temperature,
-            TopP = request.TopP,
-            TopK = request.TopK,
-            MinP = request.MinP,
-            Seed = request.Seed,
-            Stop = request.Stop,
-            PresencePenalty = request.PresencePenalty,
-            FrequencyPenalty = request.FrequencyPenalty,
-            User = request.User,
             ResponseFormat = format,
             Tools = MapTools(request.Tools),
             ToolChoice = MapToolChoice(request.ToolChoice),

@@ -2,7 +2,7 @@ using HiPO.Server.Hosting;
 using System.Text;
 using System.Text.Json;
 using HiPO.Inference.Hosting;
-using HiPO.Server.Chat;
+using HiPO.Server.Generation;
 using HiPO.Server.OpenAI;
 
 namespace HiPO.Server.Tokens;

@@ -3,7 +3,7 @@ using HiPO.Inference.Sampling;
 using HiPO.Inference.Scheduling;
 using HiPO.Server.OpenAI;
 
-namespace HiPO.Server.Chat;
+namespace HiPO.Server.Generation;
 
 /// <summary>Turns the engine's refusals (loading, full queue, context too small) into OpenAI errors with the right status.</summary>
 public static class EngineGate
@@ -25,8 +25,8 @@ public static class EngineGate
         }
     }
 
-    /// <summary>Submits a request; <paramref name="promptParam"/> names the endpoint's prompt field in errors.</summary>
-    public static GenerationStream Submit(HipoEngine engine, GenerationRequest request, CancellationToken cancellation, string promptParam = "messages")
+    /// <summary>Submits a request; errors name chat's fields, which <see cref="IGenerationPlan.Refused"/> renames for other endpoints.</summary>
+    public static GenerationStream Submit(HipoEngine engine, GenerationRequest request, CancellationToken cancellation)
     {
         try
         {
@@ -36,7 +36,7 @@ public static class EngineGate
         {
             var param = e.Part switch
             {
-                RequestPart.Prompt => promptParam,
+                RequestPart.Prompt => "messages",
                 RequestPart.MaxTokens => "max_tokens",
                 _ => "n",
             };

@@ -2,10 +2,10 @@ using HiPO.Inference.Scheduling;
 using HiPO.ModeParsing;
 using HiPO.Server.OpenAI;
 
-namespace HiPO.Server.Chat;
+namespace HiPO.Server.Generation;
 
 /// <summary>Mappings from engine results to OpenAI wire values.</summary>
-internal static class ChatStreamProtocol
+internal static class WireValues
 {
     public static string? Name(ThinkMode? mode) => mode switch
     {

@@ -1,36 +1,60 @@
+using System.Net.ServerSentEvents;
 using HiPO.Inference.Scheduling;
 using HiPO.Server.Chat;
+using HiPO.Server.Generation;
 using HiPO.Server.OpenAI;
-using HiPO.Server.Telemetry;
 
 namespace HiPO.Server.Responses;
 
 /// <summary>
 /// Follows one response: the engine's updates go through the chat <see cref="ChoiceAccumulator"/> (think-mode parsing and
 /// tool-call extraction as in chat completions), its deltas through the <see cref="ResponseOutputBuilder"/>, and the end
-/// becomes the response object (<c>completed</c>, <c>incomplete</c> for length, <c>failed</c> for an engine error).
+/// becomes the response object (<c>completed</c>, <c>incomplete</c> for length, <c>failed</c> for an engine error), kept in the
+/// store when the request asks so.
 /// </summary>
-internal sealed class ResponseRun(ResponsePlan plan, string id, long createdAt, string model, CompletionTelemetry telemetry, Action<int> charge)
+internal sealed class ResponseReply(ResponsePlan plan, ReplyContext context, WireFormat wire, ResponseStore store, string? owner) : GenerationReply
 {
+    private readonly string _id = ResponseIds.New(ResponseIds.ResponsePrefix);
     private readonly ChoiceAccumulator _choice = new(0, plan.Chat);
     private readonly ResponseOutputBuilder _output = new(plan.Chat.IncludeReasoning, plan.Summary is not null);
     private ChoiceFinished? _finished;
     private GenerationUsage? _usage;
 
-    /// <summary>The finished response, once <see cref="Complete"/> ran.</summary>
-    public ResponseObject? Result { get; private set; }
+    public override IEnumerable<SseItem<SseData>> Opening()
+    {
+        var started = Snapshot("in_progress");
+        return Events([Stamp("response.created", started), Stamp("response.in_progress", started)]);
+    }
 
-    /// <summary>The events that close the items still open at the end.</summary>
-    public IReadOnlyList<ResponseStreamEvent> Closing { get; private set; } = [];
+    public override IReadOnlyList<SseItem<SseData>> Track(GenerationUpdate update) => Events(Follow(update));
 
-    public IReadOnlyList<ResponseStreamEvent> Track(GenerationUpdate update)
+    public override IEnumerable<SseItem<SseData>> Closing()
+    {
+        var (result, closing) = Complete();
+        return Events([.. closing, Stamp(result.Status switch
+        {
+            "completed" => "response.completed",
+            "incomplete" => "response.incomplete",
+            _ => "response.failed",
+        }, result)]);
+    }
+
+    public override IResult Result(HttpContext http)
+    {
+        var (result, _) = Complete();
+        return result.Error is { } error
+            ? ApiException.Unavailable(error.Message, "engine_error", TimeSpan.FromSeconds(1)).ToResult(http)
+            : TypedResults.Json(result, wire.Response);
+    }
+
+    private IReadOnlyList<ResponseStreamEvent> Follow(GenerationUpdate update)
     {
         IReadOnlyList<ChatDelta> deltas;
         switch (update)
         {
             case ReplyUpdate reply:
                 if (reply.Event.Text.Length > 0)
-                    telemetry.OnText();
+                    context.Telemetry.OnText();
                 deltas = _choice.Add(reply);
                 break;
             case ChoiceFinished finished:
@@ -39,8 +63,7 @@ internal sealed class ResponseRun(ResponsePlan plan, string id, long createdAt, 
                 break;
             case GenerationCompleted completed:
                 _usage = completed.Usage;
-                charge(completed.Usage.PromptTokens + completed.Usage.CompletionTokens);
-                telemetry.Completed(id, model, plan.Chat.ThinkModeSource, completed.Usage, _finished is null ? [] : [_finished],
+                context.Telemetry.Completed(_id, context.Model, plan.Chat.ThinkModeSource, completed.Usage, _finished is null ? [] : [_finished],
                     plan.Chat.Generation.Prompt.Text, _choice.Content);
                 return [];
             default:
@@ -49,14 +72,15 @@ internal sealed class ResponseRun(ResponsePlan plan, string id, long createdAt, 
         return [.. deltas.SelectMany(_output.Add)];
     }
 
-    public ResponseObject Complete()
+    /// <summary>The finished response (stored when the request asks so) and the events that close the items still open.</summary>
+    private (ResponseObject Result, IReadOnlyList<ResponseStreamEvent> Closing) Complete()
     {
         var error = _finished?.Error ?? (_usage is null ? "The request was not completed." : null);
         var truncated = _finished?.Reason == FinishReason.Length;
         var status = error is not null ? "failed" : truncated ? "incomplete" : "completed";
-        Closing = _output.Finish(status == "completed" ? "completed" : "incomplete");
+        var closing = _output.Finish(status == "completed" ? "completed" : "incomplete");
         var message = _choice.ToChoice().Message;
-        Result = Snapshot(status) with
+        var result = Snapshot(status) with
         {
             Output = [.. _output.Output],
             Error = error is null ? null : new ResponseError("server_error", error),
@@ -67,21 +91,23 @@ internal sealed class ResponseRun(ResponsePlan plan, string id, long createdAt, 
             ThinkModeSource = message.ThinkModeSource,
             ReasoningTruncated = message.ReasoningTruncated,
         };
-        return Result;
+        if (plan.Store)
+            store.Add(result, [.. plan.Conversation, Reply()], owner);
+        return (result, closing);
     }
 
     /// <summary>The response object without output, as <c>response.created</c> and <c>response.in_progress</c> carry it.</summary>
-    public ResponseObject Snapshot(string status)
+    private ResponseObject Snapshot(string status)
     {
         var request = plan.Request;
         return new ResponseObject
         {
-            Id = id,
-            CreatedAt = createdAt,
+            Id = _id,
+            CreatedAt = context.Created,
             Status = status,
             Instructions = request.Instructions,
             MaxOutputTokens = request.MaxOutputTokens,
-            Model = model,
+            Model = context.Model,
             Output = [],
             ParallelToolCalls = request.ParallelToolCalls != false,
             PreviousResponseId = request.PreviousResponseId,
@@ -97,10 +123,10 @@ internal sealed class ResponseRun(ResponsePlan plan, string id, long createdAt, 
         };
     }
 
-    public ResponseStreamEvent Stamp(string type, ResponseObject response) => _output.Stamp(new ResponseStreamEvent { Type = type, Response = response });
+    private ResponseStreamEvent Stamp(string type, ResponseObject response) => _output.Stamp(new ResponseStreamEvent { Type = type, Response = response });
 
     /// <summary>The reply as the assistant turn a continuation renders: its answer and its function calls (reasoning never returns to the prompt).</summary>
-    public ChatMessageInput Reply()
+    private ChatMessageInput Reply()
     {
         var calls = _output.Output.Where(i => i.Type == "function_call").Select(i => (i.CallId!, i.Name!, i.Arguments!)).ToList();
         return new ChatMessageInput
@@ -110,6 +136,9 @@ internal sealed class ResponseRun(ResponsePlan plan, string id, long createdAt, 
             ToolCalls = calls.Count > 0 ? JsonElements.ToolCalls(calls) : null,
         };
     }
+
+    private List<SseItem<SseData>> Events(IEnumerable<ResponseStreamEvent> events) =>
+        [.. events.Select(e => SseData.Event(e, wire.ResponseEvent, e.Type))];
 
     private static ResponseUsage Usage(GenerationUsage usage) => new(
         usage.PromptTokens,

@@ -1,0 +1,95 @@
+using System.Net.ServerSentEvents;
+using System.Text.Json.Serialization.Metadata;
+using HiPO.Inference.Scheduling;
+using HiPO.Server.OpenAI;
+
+namespace HiPO.Server.Generation;
+
+/// <summary>
+/// A completion reply in OpenAI's chunk form (chat and legacy completions): the endpoint turns text into chunks, and this class
+/// writes what both share: engine errors as error events, each choice's finish, the timings on the last finish, the usage
+/// chunk, <c>data: [DONE]</c>, and for a whole response the 503 when the engine failed.
+/// </summary>
+public abstract class ChunkedReply<TChunk, TChoice>(ReplyContext context, JsonTypeInfo<TChunk> chunkType, bool includeUsage) : GenerationReply
+    where TChunk : CompletionEnvelope<TChoice>
+{
+    private readonly List<ChoiceFinished> _finished = [];
+    private TChunk? _last;
+    private GenerationUsage? _usage;
+
+    protected ReplyContext Context => context;
+
+    /// <summary>The finished choices, in the order they finished.</summary>
+    protected IReadOnlyList<ChoiceFinished> Finished => _finished;
+
+    /// <summary>Follows a piece of text; returns the chunks to stream for it.</summary>
+    protected abstract IReadOnlyList<TChunk> Add(ReplyUpdate reply);
+
+    /// <summary>Follows a choice's end; returns the chunks to stream before its finish (text held back until then).</summary>
+    protected abstract IReadOnlyList<TChunk> Finish(ChoiceFinished finished);
+
+    /// <summary>The chunk that carries the choice's finish reason, or null for none.</summary>
+    protected abstract TChunk? End(ChoiceFinished finished);
+
+    /// <summary>A chunk of this reply (its id, creation time and model) around these choices.</summary>
+    protected abstract TChunk Chunk(IReadOnlyList<TChoice> choices);
+
+    /// <summary>Records the request's metrics and log line.</summary>
+    protected abstract void Completed(GenerationUsage usage);
+
+    /// <summary>The whole response object.</summary>
+    protected abstract IResult Whole(GenerationUsage usage);
+
+    protected Timings? TimingsOf(GenerationUsage usage) => context.Timings ? WireValues.Timings(usage) : null;
+
+    public override IEnumerable<SseItem<SseData>> Closing() => [SseData.Done];
+
+    public override IReadOnlyList<SseItem<SseData>> Track(GenerationUpdate update)
+    {
+        switch (update)
+        {
+            case ReplyUpdate reply:
+                if (reply.Event.Text.Length > 0)
+                    context.Telemetry.OnText();
+                return Events(Add(reply));
+            case ChoiceFinished finished:
+                _finished.Add(finished);
+                var events = Events(Finish(finished));
+                if (finished.Error is { } error)
+                    events.Add(SseData.Event(new ErrorResponse(new ErrorBody(error, "server_error", null, "engine_error")), OpenAiJsonContext.Default.ErrorResponse));
+                if (End(finished) is { } end)
+                {
+                    // The last finish waits for the usage, so that it can carry the timings as llama-server's does.
+                    if (_last is not null)
+                        events.Add(Event(_last));
+                    _last = end;
+                }
+                return events;
+            case GenerationCompleted completed:
+                var usage = _usage = completed.Usage;
+                Completed(usage);
+                List<SseItem<SseData>> tail = [];
+                if (_last is not null)
+                    tail.Add(Event((TChunk)(_last with { Timings = TimingsOf(usage) })));
+                _last = null;
+                if (includeUsage)
+                    // The usage comes in a chunk of its own, with no choices (stream_options.include_usage).
+                    tail.Add(Event((TChunk)(Chunk([]) with { Usage = WireValues.Usage(usage) })));
+                return tail;
+            default:
+                return [];
+        }
+    }
+
+    public override IResult Result(HttpContext http)
+    {
+        var error = _finished.FirstOrDefault(f => f.Error is not null)?.Error;
+        if (error is not null || _usage is not { } usage)
+            return ApiException.Unavailable(error ?? "The request was not completed.", "engine_error", TimeSpan.FromSeconds(1)).ToResult(http);
+        return Whole(usage);
+    }
+
+    protected SseItem<SseData> Event(TChunk chunk) => SseData.Event(chunk, chunkType);
+
+    private List<SseItem<SseData>> Events(IReadOnlyList<TChunk> chunks) => [.. chunks.Select(Event)];
+}
