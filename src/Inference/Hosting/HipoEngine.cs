@@ -17,7 +17,7 @@ public enum EngineState { Loading, Ready, Recovering, Failed, Draining, Stopped 
 /// The inference engine as the API layer sees it: loads one GGUF (in the background, with progress),
 /// then serves generation requests through the <see cref="BatchScheduler"/>.
 /// </summary>
-public sealed class HipoEngine(ModelOptions model, InferenceOptions inference, ReasoningOptions reasoning, ILoggerFactory loggers) : IAsyncDisposable
+public sealed class HipoEngine(ModelOptions model, InferenceOptions inference, ReasoningOptions reasoning, AdaptiveThinkingOptions adaptive, ILoggerFactory loggers) : IAsyncDisposable
 {
     private readonly ILogger _logger = loggers.CreateLogger<HipoEngine>();
     private LLamaWeights? _weights;
@@ -52,6 +52,9 @@ public sealed class HipoEngine(ModelOptions model, InferenceOptions inference, R
     public HipoPromptRenderer Renderer { get; } = new(reasoning);
 
     public ReasoningOptions Reasoning => reasoning;
+
+    /// <summary>Load-adaptive thinking: the decode loop moves its pressure level, request mapping asks it for each request's mode.</summary>
+    public AdaptiveThinking Adaptive { get; } = new(adaptive, TimeProvider.System);
 
     public BatchScheduler Scheduler => _scheduler ?? throw new InvalidOperationException("The model is not loaded.");
 
@@ -134,7 +137,7 @@ public sealed class HipoEngine(ModelOptions model, InferenceOptions inference, R
             _logger.LogInformation("Sampling defaults: {Defaults} ({Source})", defaults,
                 fromModel.Count > 0 ? "from the GGUF's " + string.Join(", ", fromModel) + "; the rest HiPO's" : "HiPO's; the GGUF has no general.sampling.* keys");
             var tokenizer = new PromptTokenizer(_weights);
-            _scheduler = new BatchScheduler(_weights, parameters, inference, reasoning, tokenizer, loggers.CreateLogger<BatchScheduler>());
+            _scheduler = new BatchScheduler(_weights, parameters, inference, reasoning, tokenizer, loggers.CreateLogger<BatchScheduler>(), Adaptive);
             _scheduler.Failed += reason =>
             {
                 Fail(reason);

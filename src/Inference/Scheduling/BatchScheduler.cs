@@ -34,6 +34,7 @@ public sealed class BatchScheduler : IAsyncDisposable
     private readonly int _batchSize;
     private readonly BudgetClosing _budgetClosing;
     private readonly int[] _endOfGeneration;
+    private readonly AdaptiveThinking _adaptive;
 
     private readonly RequestQueue _queue;
     private readonly KvLedger _ledger;
@@ -58,8 +59,9 @@ public sealed class BatchScheduler : IAsyncDisposable
     private long _drainDeadline = long.MaxValue;
     private SchedulerSnapshot _snapshot = SchedulerSnapshot.Empty;
 
-    public BatchScheduler(LLamaWeights weights, IContextParams contextParams, InferenceOptions options, ReasoningOptions reasoning, PromptTokenizer tokenizer, ILogger logger)
+    public BatchScheduler(LLamaWeights weights, IContextParams contextParams, InferenceOptions options, ReasoningOptions reasoning, PromptTokenizer tokenizer, ILogger logger, AdaptiveThinking adaptive)
     {
+        _adaptive = adaptive;
         _weights = weights;
         _contextParams = contextParams;
         _options = options;
@@ -580,13 +582,16 @@ public sealed class BatchScheduler : IAsyncDisposable
             if (max >= 0)
                 used += max - context.MemorySequenceMinPosition((LLamaSeqId)id).Value + 1;
         }
-        Volatile.Write(ref _snapshot, new SchedulerSnapshot(
+        var snapshot = new SchedulerSnapshot(
             _active.Count,
             _active.Sum(r => r.Sequences.Count(s => s.Finished is null)),
             _queue.Count,
             _cache.Count,
             used,
             _cache.Cells,
-            _contextSize));
+            _contextSize,
+            _queue.First is { } oldest ? Stopwatch.GetElapsedTime(oldest.EnqueuedAt) : TimeSpan.Zero);
+        Volatile.Write(ref _snapshot, snapshot);
+        _adaptive.Observe(snapshot);
     }
 }

@@ -103,7 +103,7 @@ public static class ChatCompletionsApi
                 case GenerationCompleted completed:
                     Usage = completed.Usage;
                     Telemetry.Completed(Id, Model, Plan.ThinkModeSource, completed.Usage, [.. Finished.OrderBy(f => f.Choice)],
-                        Plan.Generation.Prompt.Text, Choices[0].Content);
+                        Plan.Generation.Prompt.Text, Choices[0].Content, Plan.AdaptiveAction);
                     break;
             }
             return [];

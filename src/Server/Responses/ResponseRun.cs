@@ -41,7 +41,7 @@ internal sealed class ResponseRun(ResponsePlan plan, string id, long createdAt, 
                 _usage = completed.Usage;
                 charge(completed.Usage.PromptTokens + completed.Usage.CompletionTokens);
                 telemetry.Completed(id, model, plan.Chat.ThinkModeSource, completed.Usage, _finished is null ? [] : [_finished],
-                    plan.Chat.Generation.Prompt.Text, _choice.Content);
+                    plan.Chat.Generation.Prompt.Text, _choice.Content, plan.Chat.AdaptiveAction);
                 return [];
             default:
                 return [];
@@ -65,6 +65,7 @@ internal sealed class ResponseRun(ResponsePlan plan, string id, long createdAt, 
             ThinkMode = message.ThinkMode,
             ThinkModeReason = message.ThinkModeReason,
             ThinkModeSource = message.ThinkModeSource,
+            ThinkModePolicy = message.ThinkModePolicy,
             ReasoningTruncated = message.ReasoningTruncated,
         };
         return Result;

@@ -61,6 +61,7 @@ public sealed partial class ResponsesRequestMapper(ChatRequestMapper chat, Respo
             ReasoningEffort = effort,
             MaxReasoningTokens = request.MaxReasoningTokens,
             IncludeReasoning = request.IncludeReasoning,
+            ThinkModePolicy = request.ThinkModePolicy,
         };
         ChatPlan plan;
         try
