@@ -1,0 +1,195 @@
+using HiPO.Inference.Hosting;
+using HiPO.Inference.Prompting;
+using HiPO.Inference.Scheduling;
+
+namespace HiPO.Server.Tests.Scheduling;
+
+/// <summary>The load-adaptive thinking policy's levels, hysteresis and decisions, on a clock the test moves.</summary>
+public sealed class AdaptiveThinkingTests
+{
+    private readonly ManualClock _clock = new();
+
+    private static AdaptiveThinkingOptions Options(double dwell = 0) => new()
+    {
+        Enabled = true,
+        CapReasoningTokens = 64,
+        CapQueueDepth = 4,
+        CapQueueWaitMs = null,
+        CapKvUsage = null,
+        ThinkOffQueueDepth = 10,
+        ThinkOffQueueWaitMs = null,
+        ExitFraction = 0.5,
+        MinDwellSeconds = dwell,
+    };
+
+    private static SchedulerSnapshot Queued(int depth, TimeSpan wait = default, int kvUsed = 0, int kvCached = 0) =>
+        new(1, 1, depth, 0, kvUsed, kvCached, 1000, wait);
+
+    [Fact]
+    public void Rising_load_enters_each_level_at_its_threshold()
+    {
+        var policy = new AdaptiveThinking(Options(), _clock);
+        List<PressureLevel> levels = [];
+        foreach (var depth in new[] { 0, 3, 4, 9, 10, 20 })
+        {
+            policy.Observe(Queued(depth));
+            levels.Add(policy.Level);
+        }
+
+        Assert.Equal([PressureLevel.Normal, PressureLevel.Normal, PressureLevel.CapReasoning, PressureLevel.CapReasoning, PressureLevel.ThinkOff, PressureLevel.ThinkOff], levels);
+    }
+
+    [Fact]
+    public void A_jump_past_both_thresholds_goes_straight_to_think_off()
+    {
+        var policy = new AdaptiveThinking(Options(), _clock);
+        policy.Observe(Queued(12));
+        Assert.Equal(PressureLevel.ThinkOff, policy.Level);
+    }
+
+    [Fact]
+    public void Falling_load_leaves_a_level_only_below_its_exit_fraction()
+    {
+        var policy = new AdaptiveThinking(Options(), _clock);
+        policy.Observe(Queued(10));
+        List<PressureLevel> levels = [];
+        // Think-off is left below 5 (half of 10); the cap below 2 (half of 4).
+        foreach (var depth in new[] { 9, 5, 4, 2, 1, 0 })
+        {
+            policy.Observe(Queued(depth));
+            levels.Add(policy.Level);
+        }
+
+        Assert.Equal([PressureLevel.ThinkOff, PressureLevel.ThinkOff, PressureLevel.CapReasoning, PressureLevel.CapReasoning, PressureLevel.Normal, PressureLevel.Normal], levels);
+    }
+
+    [Fact]
+    public void Load_hovering_at_a_threshold_does_not_flap()
+    {
+        var policy = new AdaptiveThinking(Options(), _clock);
+        var changes = 0;
+        var last = policy.Level;
+        for (var i = 0; i < 100; i++)
+        {
+            policy.Observe(Queued(i % 2 == 0 ? 4 : 3));
+            changes += policy.Level != last ? 1 : 0;
+            last = policy.Level;
+        }
+
+        Assert.Equal(1, changes);
+        Assert.Equal(PressureLevel.CapReasoning, policy.Level);
+    }
+
+    [Fact]
+    public void A_level_is_held_for_the_minimum_dwell_after_load_falls()
+    {
+        var policy = new AdaptiveThinking(Options(dwell: 5), _clock);
+        policy.Observe(Queued(4));
+        _clock.Advance(TimeSpan.FromSeconds(4.9));
+        policy.Observe(Queued(0));
+        Assert.Equal(PressureLevel.CapReasoning, policy.Level);
+
+        _clock.Advance(TimeSpan.FromSeconds(0.2));
+        policy.Observe(Queued(0));
+        Assert.Equal(PressureLevel.Normal, policy.Level);
+    }
+
+    [Fact]
+    public void Rising_is_not_delayed_by_the_dwell()
+    {
+        var policy = new AdaptiveThinking(Options(dwell: 60), _clock);
+        policy.Observe(Queued(4));
+        policy.Observe(Queued(10));
+        Assert.Equal(PressureLevel.ThinkOff, policy.Level);
+    }
+
+    [Fact]
+    public void Stepping_down_restarts_the_dwell()
+    {
+        var policy = new AdaptiveThinking(Options(dwell: 5), _clock);
+        policy.Observe(Queued(10));
+        _clock.Advance(TimeSpan.FromSeconds(6));
+        policy.Observe(Queued(3));
+        Assert.Equal(PressureLevel.CapReasoning, policy.Level);
+
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        policy.Observe(Queued(0));
+        Assert.Equal(PressureLevel.CapReasoning, policy.Level);
+        _clock.Advance(TimeSpan.FromSeconds(5));
+        policy.Observe(Queued(0));
+        Assert.Equal(PressureLevel.Normal, policy.Level);
+    }
+
+    [Fact]
+    public void Queue_wait_and_running_kv_use_are_signals_too_and_cached_prefixes_do_not_count()
+    {
+        var options = Options();
+        options.CapQueueDepth = null;
+        options.ThinkOffQueueDepth = null;
+        options.CapQueueWaitMs = 1000;
+        options.ThinkOffKvUsage = 0.8;
+        var policy = new AdaptiveThinking(options, _clock);
+
+        policy.Observe(Queued(1, TimeSpan.FromMilliseconds(1000)));
+        Assert.Equal(PressureLevel.CapReasoning, policy.Level);
+        policy.Observe(Queued(0, kvUsed: 900, kvCached: 500));
+        Assert.Equal(PressureLevel.Normal, policy.Level);
+        policy.Observe(Queued(0, kvUsed: 900, kvCached: 100));
+        Assert.Equal(PressureLevel.ThinkOff, policy.Level);
+    }
+
+    [Fact]
+    public void A_disabled_policy_never_leaves_normal_and_changes_nothing()
+    {
+        var options = Options();
+        options.Enabled = false;
+        var policy = new AdaptiveThinking(options, _clock);
+        policy.Observe(Queued(100));
+
+        Assert.Equal(PressureLevel.Normal, policy.Level);
+        Assert.Equal(new AdaptiveDecision(ThinkModeRequest.Auto, null, PressureLevel.Normal), policy.Decide(ThinkModeRequest.Auto, null, null, optedOut: false));
+    }
+
+    [Fact]
+    public void Under_pressure_only_auto_requests_without_their_own_budget_are_changed()
+    {
+        var policy = new AdaptiveThinking(Options(), _clock);
+        policy.Observe(Queued(4));
+
+        Assert.Equal(new AdaptiveDecision(ThinkModeRequest.Auto, 64, PressureLevel.CapReasoning), policy.Decide(ThinkModeRequest.Auto, null, null, optedOut: false));
+        Assert.Equal(new AdaptiveDecision(ThinkModeRequest.On, null, PressureLevel.Normal), policy.Decide(ThinkModeRequest.On, null, null, optedOut: false));
+        Assert.Equal(new AdaptiveDecision(ThinkModeRequest.Auto, 500, PressureLevel.Normal), policy.Decide(ThinkModeRequest.Auto, 500, null, optedOut: false));
+        Assert.Equal(new AdaptiveDecision(ThinkModeRequest.Auto, null, PressureLevel.Normal), policy.Decide(ThinkModeRequest.Auto, null, null, optedOut: true));
+        // A server default budget already below the cap is left alone; one above it is capped.
+        Assert.Equal(new AdaptiveDecision(ThinkModeRequest.Auto, 32, PressureLevel.Normal), policy.Decide(ThinkModeRequest.Auto, null, 32, optedOut: false));
+        Assert.Equal(new AdaptiveDecision(ThinkModeRequest.Auto, 64, PressureLevel.CapReasoning), policy.Decide(ThinkModeRequest.Auto, null, 1000, optedOut: false));
+        Assert.Equal(2, policy.Capped);
+
+        policy.Observe(Queued(10));
+        Assert.Equal(new AdaptiveDecision(ThinkModeRequest.Off, null, PressureLevel.ThinkOff), policy.Decide(ThinkModeRequest.Auto, null, null, optedOut: false));
+        Assert.Equal(new AdaptiveDecision(ThinkModeRequest.Off, null, PressureLevel.Normal), policy.Decide(ThinkModeRequest.Off, null, null, optedOut: false));
+        Assert.Equal(1, policy.ForcedOff);
+    }
+
+    [Fact]
+    public void An_opt_out_is_ignored_when_the_operator_forbids_it()
+    {
+        var options = Options();
+        options.AllowOptOut = false;
+        var policy = new AdaptiveThinking(options, _clock);
+        policy.Observe(Queued(10));
+
+        Assert.Equal(PressureLevel.ThinkOff, policy.Decide(ThinkModeRequest.Auto, null, null, optedOut: true).Action);
+    }
+
+    private sealed class ManualClock : TimeProvider
+    {
+        private long _ticks;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => _ticks;
+
+        public void Advance(TimeSpan by) => _ticks += by.Ticks;
+    }
+}
