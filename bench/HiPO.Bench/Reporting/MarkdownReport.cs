@@ -84,6 +84,9 @@ public static class MarkdownReport
         if (report.Proxy is { } proxy)
             ProxySection(md, proxy);
 
+        if (report.AdaptiveThinking is { } adaptive)
+            md.Append(adaptive.Markdown());
+
         if (report.Targets.Count > 0)
         {
             Line(md, "### Targets");
