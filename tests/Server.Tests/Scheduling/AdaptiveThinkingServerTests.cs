@@ -14,6 +14,8 @@ namespace HiPO.Server.Tests.Scheduling;
 /// builds to a known depth: the policy's level follows the queue, and only the auto-mode requests decided under
 /// pressure, without a budget or an opt-out of their own, are changed, and say so.
 /// </summary>
+// Metrics are read: run alone, as the other metrics tests do, so no other server's meters answer.
+[Collection(nameof(Operations.ObservabilityTests))]
 public sealed class AdaptiveThinkingServerTests
 {
     private static readonly ScriptedFixture Model = ScriptedModels.Demo;

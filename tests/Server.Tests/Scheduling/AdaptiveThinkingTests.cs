@@ -25,100 +25,56 @@ public sealed class AdaptiveThinkingTests
     private static SchedulerSnapshot Queued(int depth, TimeSpan wait = default, int kvUsed = 0, int kvCached = 0) =>
         new(1, 1, depth, 0, kvUsed, kvCached, 1000, wait);
 
-    [Fact]
-    public void Rising_load_enters_each_level_at_its_threshold()
+    private const PressureLevel Normal = PressureLevel.Normal;
+    private const PressureLevel Cap = PressureLevel.CapReasoning;
+    private const PressureLevel Off = PressureLevel.ThinkOff;
+
+    /// <summary>The level after each observation of a queue this deep, each made after the clock moved on by the given seconds.</summary>
+    private List<PressureLevel> Levels(AdaptiveThinking policy, params (double Seconds, int Depth)[] observations)
     {
-        var policy = new AdaptiveThinking(Options(), _clock);
         List<PressureLevel> levels = [];
-        foreach (var depth in new[] { 0, 3, 4, 9, 10, 20 })
+        foreach (var (seconds, depth) in observations)
         {
+            _clock.Advance(TimeSpan.FromSeconds(seconds));
             policy.Observe(Queued(depth));
             levels.Add(policy.Level);
         }
-
-        Assert.Equal([PressureLevel.Normal, PressureLevel.Normal, PressureLevel.CapReasoning, PressureLevel.CapReasoning, PressureLevel.ThinkOff, PressureLevel.ThinkOff], levels);
+        return levels;
     }
 
     [Fact]
-    public void A_jump_past_both_thresholds_goes_straight_to_think_off()
-    {
-        var policy = new AdaptiveThinking(Options(), _clock);
-        policy.Observe(Queued(12));
-        Assert.Equal(PressureLevel.ThinkOff, policy.Level);
-    }
+    public void Rising_load_enters_each_level_at_its_threshold() =>
+        Assert.Equal([Normal, Normal, Cap, Cap, Off, Off], Levels(new AdaptiveThinking(Options(), _clock), (0, 0), (0, 3), (0, 4), (0, 9), (0, 10), (0, 20)));
 
     [Fact]
-    public void Falling_load_leaves_a_level_only_below_its_exit_fraction()
-    {
-        var policy = new AdaptiveThinking(Options(), _clock);
-        policy.Observe(Queued(10));
-        List<PressureLevel> levels = [];
+    public void A_jump_past_both_thresholds_goes_straight_to_think_off() =>
+        Assert.Equal([Off], Levels(new AdaptiveThinking(Options(), _clock), (0, 12)));
+
+    [Fact]
+    public void Falling_load_leaves_a_level_only_below_its_exit_fraction() =>
         // Think-off is left below 5 (half of 10); the cap below 2 (half of 4).
-        foreach (var depth in new[] { 9, 5, 4, 2, 1, 0 })
-        {
-            policy.Observe(Queued(depth));
-            levels.Add(policy.Level);
-        }
-
-        Assert.Equal([PressureLevel.ThinkOff, PressureLevel.ThinkOff, PressureLevel.CapReasoning, PressureLevel.CapReasoning, PressureLevel.Normal, PressureLevel.Normal], levels);
-    }
+        Assert.Equal([Off, Off, Off, Cap, Cap, Normal, Normal],
+            Levels(new AdaptiveThinking(Options(), _clock), (0, 10), (0, 9), (0, 5), (0, 4), (0, 2), (0, 1), (0, 0)));
 
     [Fact]
     public void Load_hovering_at_a_threshold_does_not_flap()
     {
-        var policy = new AdaptiveThinking(Options(), _clock);
-        var changes = 0;
-        var last = policy.Level;
-        for (var i = 0; i < 100; i++)
-        {
-            policy.Observe(Queued(i % 2 == 0 ? 4 : 3));
-            changes += policy.Level != last ? 1 : 0;
-            last = policy.Level;
-        }
+        var levels = Levels(new AdaptiveThinking(Options(), _clock), [.. Enumerable.Range(0, 100).Select(i => (0.0, i % 2 == 0 ? 4 : 3))]);
 
-        Assert.Equal(1, changes);
-        Assert.Equal(PressureLevel.CapReasoning, policy.Level);
+        Assert.Equal([Cap], levels.Distinct());
     }
 
     [Fact]
-    public void A_level_is_held_for_the_minimum_dwell_after_load_falls()
-    {
-        var policy = new AdaptiveThinking(Options(dwell: 5), _clock);
-        policy.Observe(Queued(4));
-        _clock.Advance(TimeSpan.FromSeconds(4.9));
-        policy.Observe(Queued(0));
-        Assert.Equal(PressureLevel.CapReasoning, policy.Level);
-
-        _clock.Advance(TimeSpan.FromSeconds(0.2));
-        policy.Observe(Queued(0));
-        Assert.Equal(PressureLevel.Normal, policy.Level);
-    }
+    public void A_level_is_held_for_the_minimum_dwell_after_load_falls() =>
+        Assert.Equal([Cap, Cap, Normal], Levels(new AdaptiveThinking(Options(dwell: 5), _clock), (0, 4), (4.9, 0), (0.2, 0)));
 
     [Fact]
-    public void Rising_is_not_delayed_by_the_dwell()
-    {
-        var policy = new AdaptiveThinking(Options(dwell: 60), _clock);
-        policy.Observe(Queued(4));
-        policy.Observe(Queued(10));
-        Assert.Equal(PressureLevel.ThinkOff, policy.Level);
-    }
+    public void Rising_is_not_delayed_by_the_dwell() =>
+        Assert.Equal([Cap, Off], Levels(new AdaptiveThinking(Options(dwell: 60), _clock), (0, 4), (0, 10)));
 
     [Fact]
-    public void Stepping_down_restarts_the_dwell()
-    {
-        var policy = new AdaptiveThinking(Options(dwell: 5), _clock);
-        policy.Observe(Queued(10));
-        _clock.Advance(TimeSpan.FromSeconds(6));
-        policy.Observe(Queued(3));
-        Assert.Equal(PressureLevel.CapReasoning, policy.Level);
-
-        _clock.Advance(TimeSpan.FromSeconds(1));
-        policy.Observe(Queued(0));
-        Assert.Equal(PressureLevel.CapReasoning, policy.Level);
-        _clock.Advance(TimeSpan.FromSeconds(5));
-        policy.Observe(Queued(0));
-        Assert.Equal(PressureLevel.Normal, policy.Level);
-    }
+    public void Stepping_down_restarts_the_dwell() =>
+        Assert.Equal([Off, Cap, Cap, Normal], Levels(new AdaptiveThinking(Options(dwell: 5), _clock), (0, 10), (6, 3), (1, 0), (5, 0)));
 
     [Fact]
     public void Queue_wait_and_running_kv_use_are_signals_too_and_cached_prefixes_do_not_count()
