@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using HiPO.Gguf.Scripting;
 using HiPO.Inference.Scheduling;
 using HiPO.Server.Tests.Support;
@@ -89,8 +90,10 @@ public sealed class AdaptiveThinkingServerTests
     [Fact]
     public async Task At_the_higher_level_auto_requests_are_answered_think_off_an_opt_out_the_operator_forbids_included()
     {
+        var log = Path.Combine(Directory.CreateTempSubdirectory("hipo-adaptive-log-").FullName, "server.log");
         await using var server = await StartAsync("--Reasoning:Adaptive:CapQueueDepth=1", "--Reasoning:Adaptive:ThinkOffQueueDepth=2",
-            "--Reasoning:Adaptive:AllowOptOut=false");
+            "--Reasoning:Adaptive:AllowOptOut=false", "--Serilog:MinimumLevel:Override:HiPO.Server.Telemetry=Information",
+            "--Serilog:Using:0=Serilog.Sinks.File", "--Serilog:WriteTo:0:Name=File", $"--Serilog:WriteTo:0:Args:path={log}");
         await using var loop = await SteppedLoop.StartAsync(server);
 
         await loop.QueueAsync(ChatResult.RequestAsync(server, Ask(), stream: false), ChatResult.RequestAsync(server, Ask(), stream: false));
@@ -122,6 +125,11 @@ public sealed class AdaptiveThinkingServerTests
         Assert.Equal("load", (string?)response["think_mode_policy"]);
         Assert.Equal(["message"], response["output"]!.AsArray().Select(i => (string?)i!["type"]));
         Assert.Equal(3, (await PrometheusText.ReadAsync(server)).Value("hipo_adaptive_actions_total", ("action", "think_off")));
+        // Each request's log line says what the policy did: three turned off, the others left alone.
+        await using var lines = new FileStream(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        var completed = (await new StreamReader(lines).ReadToEndAsync()).Split('\n').Where(l => l.Contains("Completed ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(3, completed.Count(l => Regex.IsMatch(l, "adaptive=\"?think_off")));
+        Assert.All(completed, l => Assert.Matches("adaptive=\"?(none|think_off)", l));
     }
 
     [Fact]
