@@ -16,5 +16,8 @@ public enum BenchmarkPhases
     /// <summary>(f) requests sharing a long system prompt, together and one at a time, on the HiPO-1.7B-shape model.</summary>
     Shared = 8,
 
-    All = Shape | Overhead | Proxy | Shared,
+    /// <summary>(g) a burst of auto-mode requests with load-adaptive thinking off and on, on a scripted model that reasons at length.</summary>
+    Adaptive = 16,
+
+    All = Shape | Overhead | Proxy | Shared | Adaptive,
 }

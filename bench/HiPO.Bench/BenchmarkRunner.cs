@@ -34,6 +34,7 @@ public static class BenchmarkRunner
         List<OverheadResult> overhead = [];
         ProxyReport? proxy = null;
         SharedPrefixResult? shared = null;
+        AdaptiveThinkingResult? adaptive = null;
         log.Line($"Machine: {Environment.ProcessorCount} cores; every engine sequence greedy, every request think_mode off with control tokens banned");
         if (phases.HasFlag(BenchmarkPhases.Shape))
         {
@@ -61,6 +62,9 @@ public static class BenchmarkRunner
             shared = await SharedPrefixBurst.MeasureAsync(model, settings, log, cancellation);
         }
 
+        if (phases.HasFlag(BenchmarkPhases.Adaptive))
+            adaptive = await AdaptiveThinkingBurst.MeasureAsync(settings.ModelsFolder, settings, log, cancellation);
+
         var report = new BenchmarkReport(
             settings.Quick ? "quick" : phases == BenchmarkPhases.All ? "full" : "only-" + phases.ToString().Replace(", ", "-", StringComparison.Ordinal).ToLowerInvariant(),
             startedAt,
@@ -74,7 +78,8 @@ public static class BenchmarkRunner
             overhead,
             proxy,
             shared,
-            settings.Quick ? [] : Targets(serving, multiTurn, proxy, shared));
+            settings.Quick ? [] : Targets(serving, multiTurn, proxy, shared),
+            adaptive);
         log.Line($"Done in {report.DurationSeconds:0} s.");
         return report;
     }

@@ -8,7 +8,7 @@ public sealed record CommandLineOptions(BenchmarkSettings Settings, string Outpu
     public const string Usage =
         "Usage: dotnet run -c Release --project bench/HiPO.Bench -- [--quick] [--only PHASES] [--model PATH] [--quant Q8_0|Q4_K_M] [--waves N] [--out FOLDER]\n" +
         "  --quick   smoke run: the scripted model instead of the 1.7B one, a few tokens on the proxy (seconds)\n" +
-        "  --only    run only these phases, comma-separated: shape ((a)-(c), 1.7B shape), overhead ((d)), proxy ((e), GPU proxy), shared ((f), shared system prompt)\n" +
+        "  --only    run only these phases, comma-separated: shape ((a)-(c), 1.7B shape), overhead ((d)), proxy ((e), GPU proxy), shared ((f), shared system prompt), adaptive ((g), load-adaptive thinking off vs on)\n" +
         "  --model   measure this GGUF instead of the generated random HiPO-1.7B-shape model\n" +
         "  --quant   type of the generated model: Q8_0 (default) or Q4_K_M (quantized by llama.cpp)\n" +
         "  --waves   repetitions of each batch size and concurrency, at least (default 2, and up to 8 sequences at small levels)\n" +

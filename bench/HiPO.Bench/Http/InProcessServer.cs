@@ -39,7 +39,8 @@ public sealed class InProcessServer : IAsyncDisposable
     /// <summary>The prompt tokens the server makes of these turns with think mode off (its own renderer and tokenizer).</summary>
     public int CountTokens(IReadOnlyList<ChatTurn> turns) => _engine.Scheduler.Tokenize(_engine.Renderer.Render(turns, ThinkModeRequest.Off)).Length;
 
-    public static async Task<InProcessServer> StartAsync(string modelPath, int contextSize, int maxParallel, CancellationToken cancellation)
+    /// <param name="settings">Further configuration, as command-line arguments (<c>--Section:Key=value</c>).</param>
+    public static async Task<InProcessServer> StartAsync(string modelPath, int contextSize, int maxParallel, CancellationToken cancellation, IReadOnlyList<string>? settings = null)
     {
         var app = HipoServer.Build(
         [
@@ -50,6 +51,7 @@ public sealed class InProcessServer : IAsyncDisposable
             // Per-request log lines would be written to this console on the same cores as the decode loop.
             "--Serilog:MinimumLevel:Default=Warning",
             "--Serilog:MinimumLevel:Override:Microsoft.Hosting.Lifetime=Warning",
+            .. settings ?? [],
         ]) ?? throw new InvalidOperationException($"The server refused the model {modelPath}.");
         await app.StartAsync(cancellation);
         var server = new InProcessServer(app);

@@ -19,7 +19,8 @@ public sealed record BenchmarkReport(
     IReadOnlyList<OverheadResult> Overhead,
     ProxyReport? Proxy,
     SharedPrefixResult? SharedPrefix,
-    IReadOnlyList<TargetResult> Targets);
+    IReadOnlyList<TargetResult> Targets,
+    AdaptiveThinkingResult? AdaptiveThinking = null);
 
 /// <summary>
 /// (f) <see cref="Requests"/> requests sharing a long system prompt: prompt tokens in all, tokens prefilled when they

@@ -76,6 +76,9 @@ public static class MarkdownReport
         if (report.Proxy is { } proxy)
             ProxySection(md, proxy);
 
+        if (report.AdaptiveThinking is { } adaptive)
+            md.Append(adaptive.Markdown());
+
         if (report.Targets.Count > 0)
         {
             Heading(md, "### Targets");

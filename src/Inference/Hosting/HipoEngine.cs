@@ -17,7 +17,7 @@ public enum EngineState { Loading, Ready, Recovering, Failed, Draining, Stopped 
 /// The inference engine as the API layer sees it: loads one GGUF (in the background, with progress),
 /// then serves generation requests through the <see cref="BatchScheduler"/>.
 /// </summary>
-public sealed class HipoEngine(ModelOptions model, InferenceOptions inference, ReasoningOptions reasoning, ILoggerFactory loggers) : IAsyncDisposable
+public sealed class HipoEngine(ModelOptions model, InferenceOptions inference, ReasoningOptions reasoning, AdaptiveThinkingOptions adaptive, ILoggerFactory loggers) : IAsyncDisposable
 {
     private readonly ILogger _logger = loggers.CreateLogger<HipoEngine>();
     private LLamaWeights? _weights;
@@ -53,6 +53,9 @@ public sealed class HipoEngine(ModelOptions model, InferenceOptions inference, R
     public EffectiveReasoning Reasoning { get; private set; } = new(reasoning);
 
     public HipoPromptRenderer Renderer { get; private set; } = new(new EffectiveReasoning(reasoning));
+
+    /// <summary>Load-adaptive thinking: the decode loop moves its pressure level, request mapping asks it for each request's mode.</summary>
+    public AdaptiveThinking Adaptive { get; } = new(adaptive, TimeProvider.System);
 
     public BatchScheduler Scheduler => _scheduler ?? throw new InvalidOperationException("The model is not loaded.");
 
@@ -140,7 +143,7 @@ public sealed class HipoEngine(ModelOptions model, InferenceOptions inference, R
             var tokenizer = new PromptTokenizer(_weights);
             Reasoning = effective;
             Renderer = new HipoPromptRenderer(effective);
-            _scheduler = new BatchScheduler(_weights, parameters, inference, Reasoning, tokenizer, loggers.CreateLogger<BatchScheduler>());
+            _scheduler = new BatchScheduler(_weights, parameters, inference, Reasoning, tokenizer, loggers.CreateLogger<BatchScheduler>(), Adaptive);
             _scheduler.Failed += reason =>
             {
                 Fail(reason);

@@ -34,6 +34,7 @@ public sealed class BatchScheduler : IAsyncDisposable
     private readonly int _batchSize;
     private readonly BudgetClosing _budgetClosing;
     private readonly int[] _endOfGeneration;
+    private readonly AdaptiveThinking _adaptive;
 
     private readonly RequestQueue _queue;
     private readonly KvLedger _ledger;
@@ -58,8 +59,9 @@ public sealed class BatchScheduler : IAsyncDisposable
     private long _drainDeadline = long.MaxValue;
     private SchedulerSnapshot _snapshot = SchedulerSnapshot.Empty;
 
-    public BatchScheduler(LLamaWeights weights, IContextParams contextParams, InferenceOptions options, EffectiveReasoning reasoning, PromptTokenizer tokenizer, ILogger logger)
+    public BatchScheduler(LLamaWeights weights, IContextParams contextParams, InferenceOptions options, EffectiveReasoning reasoning, PromptTokenizer tokenizer, ILogger logger, AdaptiveThinking adaptive)
     {
+        _adaptive = adaptive;
         _weights = weights;
         _contextParams = contextParams;
         _options = options;
@@ -116,8 +118,8 @@ public sealed class BatchScheduler : IAsyncDisposable
         if (request.Choices > _options.MaxParallel)
             throw new TooManyChoicesException($"n = {request.Choices} exceeds the {_options.MaxParallel} sequences this server decodes at once.");
         var prompt = _tokenizer.Tokenize(request.Prompt);
-        var maxTokens = Plan(request, prompt.Length);
         var closing = request.MaxReasoningTokens is null ? 0 : _budgetClosing.Tokens.Length;
+        var maxTokens = Plan(request, prompt.Length, closing);
         var reservation = prompt.Length + request.Choices * (maxTokens + closing);
         if (reservation > _contextSize)
             throw new ContextLengthExceededException(
@@ -163,7 +165,7 @@ public sealed class BatchScheduler : IAsyncDisposable
         }
     }
 
-    private int Plan(GenerationRequest request, int promptTokens)
+    private int Plan(GenerationRequest request, int promptTokens, int closing)
     {
         if (promptTokens == 0)
             throw new ArgumentException("The prompt is empty.");
@@ -178,9 +180,10 @@ public sealed class BatchScheduler : IAsyncDisposable
                     $"({promptTokens} in the prompt, {max} in the completion). Please reduce the prompt or max_tokens.", RequestPart.MaxTokens);
             return max;
         }
-        // Like llama-server's slots: by default a request may fill its share of the context, or what is left when its prompt is larger.
-        var share = _contextSize / _options.MaxParallel - promptTokens;
-        return Math.Max(1, share > 0 ? share : _contextSize - promptTokens) / Math.Max(1, request.Choices);
+        // Like llama-server's slots: by default a request may fill its share of the context, or what is left when its prompt is
+        // larger, less the budget's closing tokens, which the scheduler may inject.
+        var share = _contextSize / _options.MaxParallel - promptTokens - closing;
+        return Math.Max(1, share > 0 ? share : _contextSize - promptTokens - closing) / Math.Max(1, request.Choices);
     }
 
     /// <summary>Stops admitting requests; running ones may finish until <paramref name="drain"/> passes, then are cancelled.</summary>
@@ -580,13 +583,16 @@ public sealed class BatchScheduler : IAsyncDisposable
             if (max >= 0)
                 used += max - context.MemorySequenceMinPosition((LLamaSeqId)id).Value + 1;
         }
-        Volatile.Write(ref _snapshot, new SchedulerSnapshot(
+        var snapshot = new SchedulerSnapshot(
             _active.Count,
             _active.Sum(r => r.Sequences.Count(s => s.Finished is null)),
             _queue.Count,
             _cache.Count,
             used,
             _cache.Cells,
-            _contextSize));
+            _contextSize,
+            _queue.First is { } oldest ? Stopwatch.GetElapsedTime(oldest.EnqueuedAt) : TimeSpan.Zero);
+        Volatile.Write(ref _snapshot, snapshot);
+        _adaptive.Observe(snapshot);
     }
 }

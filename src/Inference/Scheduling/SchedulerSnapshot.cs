@@ -1,6 +1,6 @@
 namespace HiPO.Inference.Scheduling;
 
-/// <summary>The scheduler's state after its last step, for health checks, metrics and tests.</summary>
+/// <summary>The scheduler's state after its last step, for health checks, metrics, the adaptive thinking policy and tests.</summary>
 public sealed record SchedulerSnapshot(
     int RunningRequests,
     int RunningSequences,
@@ -8,7 +8,8 @@ public sealed record SchedulerSnapshot(
     int CachedSequences,
     int KvCellsUsed,
     int KvCellsCached,
-    int KvCellsTotal)
+    int KvCellsTotal,
+    TimeSpan OldestQueueWait = default)
 {
     public static readonly SchedulerSnapshot Empty = new(0, 0, 0, 0, 0, 0, 0);
 }

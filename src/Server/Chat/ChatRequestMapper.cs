@@ -15,6 +15,11 @@ public sealed record ChatPlan(GenerationRequest Generation, bool Stream, bool In
 {
     /// <summary>The answer is constrained to tool calls (tool_choice required or a named function).</summary>
     public bool ToolCallsOnly { get; init; }
+
+    /// <summary>What the load-adaptive thinking policy did to the request; the reply says so in <c>think_mode_policy</c>.</summary>
+    public PressureLevel AdaptiveAction { get; init; }
+
+    public string? ThinkModePolicy => AdaptiveAction == PressureLevel.Normal ? null : AdaptiveThinkingWire.Load;
 }
 
 /// <summary>
@@ -33,6 +38,7 @@ public sealed class ChatRequestMapper(HipoEngine engine, ChoicesRequestMapper sh
         var asked = ThinkModeResolver.Resolve(request);
         var mode = asked ?? ThinkModeResolver.Parse(engine.Reasoning.DefaultMode);
         var source = mode == ThinkModeRequest.Auto ? "model" : asked is null ? "server" : "request";
+        var optedOut = AdaptiveThinkingWire.OptsOut(request.ThinkModePolicy);
 
         var n = shared.Choices(request, request.TopLogprobs, MaxTopLogprobs, "top_logprobs");
         if (request.MaxReasoningTokens is < 1)
@@ -44,19 +50,24 @@ public sealed class ChatRequestMapper(HipoEngine engine, ChoicesRequestMapper sh
         if (tools.Grammar is not null && format is not null)
             throw ApiException.Invalid("response_format cannot be combined with tool_choice 'required' or a named function.", "response_format");
 
+        var load = engine.Adaptive.Decide(mode, request.MaxReasoningTokens, engine.Reasoning.DefaultMaxReasoningTokens, optedOut);
         var generation = new GenerationRequest
         {
-            Prompt = engine.Renderer.Render(turns, mode, tools.Definitions),
+            Prompt = engine.Renderer.Render(turns, load.Mode, tools.Definitions),
             Sampling = shared.Sampling(request),
             MaxTokens = MapMaxTokens(request),
             Stop = SamplingMapper.Stop(request.Stop),
-            MaxReasoningTokens = request.MaxReasoningTokens ?? engine.Reasoning.DefaultMaxReasoningTokens,
+            MaxReasoningTokens = load.MaxReasoningTokens,
             Choices = n,
             TopLogprobs = request.Logprobs == true ? request.TopLogprobs ?? 0 : null,
             AnswerGrammar = tools.Grammar ?? format,
         };
         return new ChatPlan(generation, request.Stream == true, request.StreamOptions?.IncludeUsage == true,
-            request.IncludeReasoning != false, source, request.Logprobs == true, tools.Enabled) { ToolCallsOnly = tools.Grammar is not null };
+            request.IncludeReasoning != false, load.Changed ? "server" : source, request.Logprobs == true, tools.Enabled)
+        {
+            ToolCallsOnly = tools.Grammar is not null,
+            AdaptiveAction = load.Action,
+        };
     }
 
     private static List<ChatTurn> MapMessages(List<ChatMessageInput>? messages)

@@ -39,7 +39,7 @@ internal sealed class ChoiceAccumulator(int index, ChatPlan plan)
                 return [new ChatDelta { ThinkModeReason = e.Text }];
             case ModeEventKind.ModeDecided:
                 _mode = e.Mode;
-                return [new ChatDelta { ThinkMode = WireValues.Name(e.Mode), ThinkModeSource = plan.ThinkModeSource }];
+                return [new ChatDelta { ThinkMode = WireValues.Name(e.Mode), ThinkModeSource = plan.ThinkModeSource, ThinkModePolicy = plan.ThinkModePolicy }];
             case ModeEventKind.Reasoning:
                 _reasoning.Append(e.Text);
                 return plan.IncludeReasoning ? [new ChatDelta { ReasoningContent = e.Text }] : [];
@@ -68,6 +68,7 @@ internal sealed class ChoiceAccumulator(int index, ChatPlan plan)
             ThinkMode = WireValues.Name(_mode),
             ThinkModeReason = _judge.Length > 0 && _finished?.Summary.JudgeWasAnswer != true ? _judge.ToString() : null,
             ThinkModeSource = _mode is null ? null : plan.ThinkModeSource,
+            ThinkModePolicy = plan.ThinkModePolicy,
             ReasoningTruncated = _finished?.Summary.ReasoningTruncated == true ? true : null,
             ToolCalls = _toolCalls.Count > 0 ? _toolCalls : null,
         },

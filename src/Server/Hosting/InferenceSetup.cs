@@ -15,6 +15,8 @@ public static class InferenceSetup
         builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<ModelOptions>>().Value);
         builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<InferenceOptions>>().Value);
         builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<ReasoningOptions>>().Value);
+        builder.Services.AddOptions<AdaptiveThinkingOptions>().Bind(builder.Configuration.GetSection(AdaptiveThinkingOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<AdaptiveThinkingOptions>>().Value);
         builder.Services.AddOptions<HubOptions>().Bind(builder.Configuration.GetSection(HubOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddHttpClient(HubOptions.Section);
         builder.Services.AddSingleton(sp => new ModelResolver(

@@ -38,6 +38,8 @@ public sealed record ChatCompletionRequest : ChoicesRequest
     public int? MaxReasoningTokens { get; set; }
     /// <summary>False omits the reasoning text from the response (it is still generated and counted).</summary>
     public bool? IncludeReasoning { get; set; }
+    /// <summary><c>auto</c> (default) lets the server's load policy cap or turn off reasoning of an auto-mode request; <c>none</c> opts out.</summary>
+    public string? ThinkModePolicy { get; set; }
 }
 
 public sealed record StreamOptions

@@ -28,6 +28,8 @@ public sealed record ChatResponseMessage
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? ThinkMode { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? ThinkModeReason { get; init; }
     public string? ThinkModeSource { get; init; }
+    /// <summary><c>load</c> when the server's load policy capped the reasoning or turned it off (with <c>think_mode_source: server</c>).</summary>
+    public string? ThinkModePolicy { get; init; }
     public bool? ReasoningTruncated { get; init; }
     public IReadOnlyList<ToolCall>? ToolCalls { get; init; }
 }
@@ -50,6 +52,7 @@ public sealed record ChatDelta
     public string? ThinkMode { get; init; }
     public string? ThinkModeReason { get; init; }
     public string? ThinkModeSource { get; init; }
+    public string? ThinkModePolicy { get; init; }
     public bool? ReasoningTruncated { get; init; }
     public IReadOnlyList<ToolCallDelta>? ToolCalls { get; init; }
 }

@@ -41,4 +41,6 @@ public sealed record ResponseCreateRequest : SamplingRequest
     public int? MaxReasoningTokens { get; set; }
     /// <summary>False leaves the reasoning item out of the output (the reasoning is still generated and counted).</summary>
     public bool? IncludeReasoning { get; set; }
+    /// <summary>As in chat completions: <c>none</c> opts out of the server's load policy.</summary>
+    public string? ThinkModePolicy { get; set; }
 }

@@ -39,6 +39,8 @@ public sealed record ResponseObject
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? ThinkModeReason { get; init; }
     /// <summary>HiPO: <c>model</c>, <c>request</c> or <c>server</c>: who decided the mode.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? ThinkModeSource { get; init; }
+    /// <summary>HiPO: <c>load</c> when the server's load policy capped the reasoning or turned it off.</summary>
+    public string? ThinkModePolicy { get; init; }
     /// <summary>HiPO: true when <c>max_reasoning_tokens</c> closed the reasoning.</summary>
     public bool? ReasoningTruncated { get; init; }
 }

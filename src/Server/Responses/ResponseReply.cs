@@ -64,7 +64,7 @@ internal sealed class ResponseReply(ResponsePlan plan, ReplyContext context, Wir
             case GenerationCompleted completed:
                 _usage = completed.Usage;
                 context.Telemetry.Completed(_id, context.Model, plan.Chat.ThinkModeSource, completed.Usage, _finished is null ? [] : [_finished],
-                    plan.Chat.Generation.Prompt.Text, _choice.Content);
+                    plan.Chat.Generation.Prompt.Text, _choice.Content, plan.Chat.AdaptiveAction);
                 return [];
             default:
                 return [];
@@ -89,6 +89,7 @@ internal sealed class ResponseReply(ResponsePlan plan, ReplyContext context, Wir
             ThinkMode = message.ThinkMode,
             ThinkModeReason = message.ThinkModeReason,
             ThinkModeSource = message.ThinkModeSource,
+            ThinkModePolicy = message.ThinkModePolicy,
             ReasoningTruncated = message.ReasoningTruncated,
         };
         if (plan.Store)

@@ -50,6 +50,7 @@ public sealed partial class ResponsesRequestMapper(ChoicesRequestMapper shared, 
             ReasoningEffort = effort,
             MaxReasoningTokens = request.MaxReasoningTokens,
             IncludeReasoning = request.IncludeReasoning,
+            ThinkModePolicy = request.ThinkModePolicy,
         };
         ChatPlan plan;
         try

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using HiPO.Inference.Scheduling;
+using HiPO.Server.Chat;
 
 namespace HiPO.Server.Telemetry;
 
@@ -26,7 +27,8 @@ public sealed class CompletionTelemetry(HipoMetrics metrics, ILogger logger, Tel
         _last = now;
     }
 
-    public void Completed(string id, string model, string thinkModeSource, GenerationUsage usage, IReadOnlyList<ChoiceFinished> choices, string prompt, string reply)
+    public void Completed(string id, string model, string thinkModeSource, GenerationUsage usage, IReadOnlyList<ChoiceFinished> choices, string prompt, string reply,
+        PressureLevel adaptive = PressureLevel.Normal)
     {
         var duration = Stopwatch.GetElapsedTime(_started);
         HipoTracing.RecordPhases(usage, DateTimeOffset.UtcNow);
@@ -38,9 +40,9 @@ public sealed class CompletionTelemetry(HipoMetrics metrics, ILogger logger, Tel
         var first = choices.Count > 0 ? choices[0] : null;
         logger.LogInformation(
             "Completed {RequestId} model={Model} finish={FinishReason} prompt={PromptTokens} cached={CachedTokens} completion={CompletionTokens} " +
-            "reasoning={ReasoningTokens} think_mode={ThinkMode} source={ThinkModeSource} queue_ms={QueueMs:0} ttft_ms={TtftMs:0} duration_ms={DurationMs:0}",
+            "reasoning={ReasoningTokens} think_mode={ThinkMode} source={ThinkModeSource} adaptive={AdaptiveAction} queue_ms={QueueMs:0} ttft_ms={TtftMs:0} duration_ms={DurationMs:0}",
             id, model, first?.Reason.ToString().ToLowerInvariant(), usage.PromptTokens, usage.CachedTokens, usage.CompletionTokens,
-            usage.ReasoningTokens, Name(first?.Summary.Mode) ?? "undecided", thinkModeSource, usage.QueueWait.TotalMilliseconds,
+            usage.ReasoningTokens, Name(first?.Summary.Mode) ?? "undecided", thinkModeSource, AdaptiveThinkingWire.ActionName(adaptive), usage.QueueWait.TotalMilliseconds,
             _firstToken?.TotalMilliseconds, duration.TotalMilliseconds);
         if (options.LogContent)
             logger.LogInformation("Content of {RequestId}: prompt={Prompt} reply={Reply}", id, prompt, reply);

@@ -1,5 +1,7 @@
 using System.Diagnostics.Metrics;
 using HiPO.Inference.Hosting;
+using HiPO.Inference.Scheduling;
+using HiPO.Server.Chat;
 
 namespace HiPO.Server.Telemetry;
 
@@ -46,6 +48,13 @@ public sealed class HipoMetrics : IDisposable
         _meter.CreateObservableGauge("hipo_kv_cache_usage_ratio", KvUsage, description: "Share of KV cache cells in use, cached prefixes included.");
         _meter.CreateObservableGauge("hipo_kv_cache_cached_ratio", () => Ratio(engine.Snapshot.KvCellsCached, engine.Snapshot.KvCellsTotal), description: "Share of KV cache cells held by cached prefixes.");
         _meter.CreateObservableGauge("hipo_think_on_ratio", ThinkOnRatios, description: "Share of decided replies in think-on mode since start, by source.");
+        _meter.CreateObservableCounter("hipo_adaptive_actions", () => new[]
+        {
+            new Measurement<long>(engine.Adaptive.Capped, new KeyValuePair<string, object?>("action", AdaptiveThinkingWire.ActionName(PressureLevel.CapReasoning))),
+            new Measurement<long>(engine.Adaptive.ForcedOff, new KeyValuePair<string, object?>("action", AdaptiveThinkingWire.ActionName(PressureLevel.ThinkOff))),
+        }, description: "Auto-mode requests whose reasoning the load-adaptive policy capped (cap_reasoning) or turned off (think_off).");
+        _meter.CreateObservableGauge("hipo_adaptive_pressure_level", () => (int)engine.Adaptive.Level,
+            description: "Load-adaptive thinking level: 0 normal, 1 reasoning capped, 2 think-off.");
 
         double KvUsage() => Ratio(engine.Snapshot.KvCellsUsed, engine.Snapshot.KvCellsTotal);
     }
