@@ -25,16 +25,8 @@ public sealed class AdaptiveThinking(AdaptiveThinkingOptions options, TimeProvid
 {
     private volatile PressureLevel _level;
     private long _enteredAt;
-    private long _capped;
-    private long _thinkOff;
 
     public PressureLevel Level => _level;
-
-    /// <summary>Requests given the reasoning cap since start.</summary>
-    public long Capped => Interlocked.Read(ref _capped);
-
-    /// <summary>Requests answered think-off by the policy since start.</summary>
-    public long ForcedOff => Interlocked.Read(ref _thinkOff);
 
     /// <summary>
     /// Moves the level (the loop thread only). A level is entered as soon as any of its signals reaches its threshold; it is
@@ -62,7 +54,8 @@ public sealed class AdaptiveThinking(AdaptiveThinkingOptions options, TimeProvid
 
     /// <summary>
     /// The mode and budget for a request (any thread): under pressure an auto-mode request without its own budget is
-    /// capped or turned think-off, unless it opted out and the operator allows that. Counts the actions taken.
+    /// capped or turned think-off, unless it opted out and the operator allows that. The server counts the actions on the replies that
+    /// carry them, so a request refused after this decision (a full queue) is not counted.
     /// </summary>
     public AdaptiveDecision Decide(ThinkModeRequest mode, int? requestBudget, int? defaultBudget, bool optedOut)
     {
@@ -72,10 +65,8 @@ public sealed class AdaptiveThinking(AdaptiveThinkingOptions options, TimeProvid
         switch (_level)
         {
             case PressureLevel.ThinkOff:
-                Interlocked.Increment(ref _thinkOff);
                 return new AdaptiveDecision(ThinkModeRequest.Off, defaultBudget, PressureLevel.ThinkOff);
             case PressureLevel.CapReasoning when defaultBudget is null || defaultBudget > options.CapReasoningTokens:
-                Interlocked.Increment(ref _capped);
                 return new AdaptiveDecision(mode, options.CapReasoningTokens, PressureLevel.CapReasoning);
             default:
                 return unchanged;

@@ -11,7 +11,7 @@ public static class ChatCompletionsApi
         app.MapGeneration<ChatCompletionRequest, ChatCompletion, ChatCompletionChunk>("/v1/chat/completions", "CreateChatCompletion", CreateAsync)
             .WithTags("Chat")
             .WithSummary("Creates a chat completion; streams it over SSE when stream is true.")
-            .WithDescription("OpenAI-compatible. The answer is in content, the reasoning in reasoning_content, and the model's think-mode decision in think_mode (with think_mode_reason and think_mode_source). think_mode, reasoning_effort, chat_template_kwargs.enable_thinking and think force a mode; max_reasoning_tokens caps the reasoning.");
+            .WithDescription("OpenAI-compatible. The answer is in content, the reasoning in reasoning_content, and the model's think-mode decision in think_mode (with think_mode_reason and think_mode_source). think_mode, reasoning_effort, chat_template_kwargs.enable_thinking and think force a mode; max_reasoning_tokens caps the reasoning. Under load the server may cap or turn off the reasoning of think_mode auto requests (think_mode_policy \"load\" in the reply; think_mode_policy \"none\" in the request opts out).");
         return app;
     }
 

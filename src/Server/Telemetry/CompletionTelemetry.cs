@@ -34,6 +34,7 @@ public sealed class CompletionTelemetry(HipoMetrics metrics, ILogger logger, Tel
         HipoTracing.RecordPhases(usage, DateTimeOffset.UtcNow);
         metrics.Tokens(usage.PromptTokens, usage.CachedTokens, usage.CompletionTokens, usage.ReasoningTokens);
         metrics.Completed(duration, usage.QueueWait);
+        metrics.AdaptiveAction(adaptive);
         foreach (var choice in choices)
             metrics.Decision(Name(choice.Summary.Mode), thinkModeSource, choice.Summary.ReasoningTruncated);
 

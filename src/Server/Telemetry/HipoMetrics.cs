@@ -21,6 +21,7 @@ public sealed class HipoMetrics : IDisposable
     private readonly Counter<long> _reasoningTokens;
     private readonly Counter<long> _decisions;
     private readonly Counter<long> _budgetCutoffs;
+    private readonly Counter<long> _adaptiveActions;
     private readonly Histogram<double> _timeToFirstToken;
     private readonly Histogram<double> _interTokenLatency;
     private readonly Histogram<double> _requestDuration;
@@ -48,11 +49,7 @@ public sealed class HipoMetrics : IDisposable
         _meter.CreateObservableGauge("hipo_kv_cache_usage_ratio", KvUsage, description: "Share of KV cache cells in use, cached prefixes included.");
         _meter.CreateObservableGauge("hipo_kv_cache_cached_ratio", () => Ratio(engine.Snapshot.KvCellsCached, engine.Snapshot.KvCellsTotal), description: "Share of KV cache cells held by cached prefixes.");
         _meter.CreateObservableGauge("hipo_think_on_ratio", ThinkOnRatios, description: "Share of decided replies in think-on mode since start, by source.");
-        _meter.CreateObservableCounter("hipo_adaptive_actions", () => new[]
-        {
-            new Measurement<long>(engine.Adaptive.Capped, new KeyValuePair<string, object?>("action", AdaptiveThinkingWire.ActionName(PressureLevel.CapReasoning))),
-            new Measurement<long>(engine.Adaptive.ForcedOff, new KeyValuePair<string, object?>("action", AdaptiveThinkingWire.ActionName(PressureLevel.ThinkOff))),
-        }, description: "Auto-mode requests whose reasoning the load-adaptive policy capped (cap_reasoning) or turned off (think_off).");
+        _adaptiveActions = _meter.CreateCounter<long>("hipo_adaptive_actions", description: "Auto-mode requests whose reasoning the load-adaptive policy capped (cap_reasoning) or turned off (think_off).");
         _meter.CreateObservableGauge("hipo_adaptive_pressure_level", () => (int)engine.Adaptive.Level,
             description: "Load-adaptive thinking level: 0 normal, 1 reasoning capped, 2 think-off.");
 
@@ -82,6 +79,13 @@ public sealed class HipoMetrics : IDisposable
             var (on, all) = _thinkOn.GetValueOrDefault(source);
             _thinkOn[source] = (on + (mode == "on" ? 1 : 0), all + 1);
         }
+    }
+
+    /// <summary>A reply whose think mode or budget the load-adaptive policy changed.</summary>
+    public void AdaptiveAction(PressureLevel action)
+    {
+        if (action != PressureLevel.Normal)
+            _adaptiveActions.Add(1, new KeyValuePair<string, object?>("action", AdaptiveThinkingWire.ActionName(action)));
     }
 
     public void FirstToken(TimeSpan elapsed) => _timeToFirstToken.Record(elapsed.TotalSeconds);
