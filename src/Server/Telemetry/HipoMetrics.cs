@@ -19,6 +19,9 @@ public sealed class HipoMetrics : IDisposable
     private readonly Counter<long> _cachedTokens;
     private readonly Counter<long> _generatedTokens;
     private readonly Counter<long> _reasoningTokens;
+    // Think-on share per source since start, for the ratio gauge (a counter pair a scraper would otherwise divide).
+    private readonly Dictionary<string, (long On, long All)> _thinkOn = [];
+    private readonly Lock _thinkOnGate = new();
     private readonly Counter<long> _decisions;
     private readonly Counter<long> _budgetCutoffs;
     private readonly Counter<long> _adaptiveActions;
@@ -26,8 +29,6 @@ public sealed class HipoMetrics : IDisposable
     private readonly Histogram<double> _interTokenLatency;
     private readonly Histogram<double> _requestDuration;
     private readonly Histogram<double> _queueWait;
-    private readonly Dictionary<string, (long On, long All)> _thinkOn = [];
-    private readonly Lock _thinkOnGate = new();
 
     public HipoMetrics(IMeterFactory meters, HipoEngine engine)
     {
