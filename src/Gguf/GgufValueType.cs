@@ -1,19 +1,19 @@
 namespace HiPO.Gguf;
 
-/// <summary>The value types of GGUF metadata, in the order of the GGUF specification, which numbers them from 0.</summary>
+/// <summary>The value types of GGUF metadata, numbered as in the GGUF specification.</summary>
 public enum GgufValueType : uint
 {
-    UInt8,
-    Int8,
-    UInt16,
-    Int16,
-    UInt32,
-    Int32,
-    Float32,
-    Bool,
-    String,
-    Array,
-    UInt64,
-    Int64,
-    Float64,
+    UInt8 = 0,
+    Int8 = 1,
+    UInt16 = 2,
+    Int16 = 3,
+    UInt32 = 4,
+    Int32 = 5,
+    Float32 = 6,
+    Bool = 7,
+    String = 8,
+    Array = 9,
+    UInt64 = 10,
+    Int64 = 11,
+    Float64 = 12,
 }

@@ -86,7 +86,8 @@ public static class AdaptiveThinkingBurst
         ScriptPiece[] reasoning =
             ["\nLet", .. Enumerable.Range(1, ReasoningSteps).Select(i => (ScriptPiece)$" s{i.ToString(CultureInfo.InvariantCulture)}"), ".\n", "</think>", "\n\n", "<answer>"];
         ScriptPiece[] answer = ["\nThe", " answer", " is", " 42.\n", "</answer>", "<|im_end|>"];
-        var builder = new ScriptedModelBuilder("scripted-long-thinker")
+        // The script's length is in the name, so that a model written for another script is never reused.
+        var builder = new ScriptedModelBuilder($"scripted-long-thinker-{ReasoningSteps.ToString(CultureInfo.InvariantCulture)}")
             .Chain(after: "\n", judge)
             .Chain(after: "<think>", reasoning)
             .Chain(after: "<answer>", answer);

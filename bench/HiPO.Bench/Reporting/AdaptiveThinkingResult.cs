@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text;
-
 namespace HiPO.Bench.Reporting;
 
 /// <summary>
@@ -17,22 +14,7 @@ public sealed record AdaptiveThinkingResult(
     AdaptiveThinkingRun On,
     double P50Ratio,
     double P99Ratio,
-    double TokensRatio)
-{
-    public string Markdown()
-    {
-        var md = new StringBuilder();
-        md.Append(CultureInfo.InvariantCulture, $"### (g) Load-adaptive thinking: a burst of {Requests} auto-mode requests, {MaxParallel} decoded at once\n\n");
-        md.Append(CultureInfo.InvariantCulture, $"One request every {ArrivalIntervalMs:0} ms on a scripted model whose auto-mode reply thinks for {FullReplyTokens} tokens; policy `{PolicySettings}`.\n\n");
-        md.Append("| policy | e2e p50 / p99 ms | changed | capped | think-off | tokens generated | burst s |\n");
-        md.Append("|---|--:|--:|--:|--:|--:|--:|\n");
-        foreach (var (name, run) in new[] { ("off", Off), ("on", On) })
-            md.Append(CultureInfo.InvariantCulture,
-                $"| {name} | {run.EndToEnd.P50Ms:0} / {run.EndToEnd.P99Ms:0} | {run.ChangedShare * 100:0}% | {run.Capped} | {run.ThinkOff} | {run.CompletionTokens} | {run.WallSeconds:0.0} |\n");
-        md.Append(CultureInfo.InvariantCulture, $"\nOn / off: p50 {P50Ratio * 100:0}%, p99 {P99Ratio * 100:0}%, tokens generated {TokensRatio * 100:0}%.\n\n");
-        return md.ToString();
-    }
-}
+    double TokensRatio);
 
 /// <summary>One burst: end-to-end latency of every request, the replies the policy changed, and the tokens generated.</summary>
 public sealed record AdaptiveThinkingRun(LatencySummary EndToEnd, int Capped, int ThinkOff, double ChangedShare, int CompletionTokens, double WallSeconds);

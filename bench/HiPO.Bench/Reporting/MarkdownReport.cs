@@ -77,7 +77,7 @@ public static class MarkdownReport
             ProxySection(md, proxy);
 
         if (report.AdaptiveThinking is { } adaptive)
-            md.Append(adaptive.Markdown());
+            AdaptiveSection(md, adaptive);
 
         if (report.Targets.Count > 0)
         {
@@ -104,6 +104,20 @@ public static class MarkdownReport
         Line(md, "Requests: " + string.Join("; ", proxy.Server.DistinctBy(r => r.Request).Select(r => $"{r.Request} sends `{r.RequestFields}`")) +
             ". Loop host time: the decode loop thread's time per step outside the native decode call (planning, sampling, parsing, publishing), " +
             "over the steps that sampled; per sequence-token divides each step's by the sequences it sampled.");
+        Line(md);
+    }
+
+    private static void AdaptiveSection(StringBuilder md, AdaptiveThinkingResult adaptive)
+    {
+        Heading(md, $"### (g) Load-adaptive thinking: a burst of {adaptive.Requests} auto-mode requests, {adaptive.MaxParallel} decoded at once");
+        Line(md, $"One request every {F(adaptive.ArrivalIntervalMs, "0")} ms on a scripted model whose auto-mode reply thinks for {adaptive.FullReplyTokens} tokens; " +
+            $"policy `{adaptive.PolicySettings}`.");
+        Line(md);
+        Table(md, "| policy | e2e p50 / p99 ms | changed | capped | think-off | tokens generated | burst s |", "|---|--:|--:|--:|--:|--:|--:|",
+            new[] { ("off", adaptive.Off), ("on", adaptive.On) }.Select(r =>
+                $"| {r.Item1} | {Pair(r.Item2.EndToEnd, "0")} | {Percent(r.Item2.ChangedShare)} | {r.Item2.Capped} | {r.Item2.ThinkOff} | {r.Item2.CompletionTokens} | {F(r.Item2.WallSeconds, "0.0")} |"));
+        Line(md);
+        Line(md, $"On / off: p50 {Percent(adaptive.P50Ratio)}, p99 {Percent(adaptive.P99Ratio)}, tokens generated {Percent(adaptive.TokensRatio)}.");
         Line(md);
     }
 

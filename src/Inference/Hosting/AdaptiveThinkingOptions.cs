@@ -45,8 +45,8 @@ public sealed class AdaptiveThinkingOptions : IValidatableObject
     [Range(0.01, 1.0)]
     public double? ThinkOffKvUsage { get; set; }
 
-    /// <summary>A level is left only when every signal is below this fraction of the level's thresholds (hysteresis).</summary>
-    [Range(0.0, 1.0)]
+    /// <summary>A level is left only when every signal is below this fraction of the level's thresholds (hysteresis); above 0, or no level is ever left.</summary>
+    [Range(0.0, 1.0, MinimumIsExclusive = true)]
     public double ExitFraction { get; set; } = 0.5;
 
     /// <summary>A level is held at least this long after it was entered before the policy steps down.</summary>

@@ -124,7 +124,7 @@ public sealed class BatchScheduler : IAsyncDisposable
         if (reservation > _contextSize)
             throw new ContextLengthExceededException(
                 $"This model's maximum context length is {_contextSize} tokens. However, you requested {reservation} tokens " +
-                $"({prompt.Length} in the prompt, {maxTokens} for each of {request.Choices} choices). Please reduce the prompt, max_tokens or n.", RequestPart.Choices);
+                $"({prompt.Length} in the prompt, {maxTokens + closing} for each of {request.Choices} choices). Please reduce the prompt, max_tokens or n.", RequestPart.Choices);
         if (_stopping)
             throw new ServerBusyException("The server is shutting down.", BusyReason.ShuttingDown, TimeSpan.FromSeconds(5));
         if (_fault is { } fault)
@@ -172,18 +172,22 @@ public sealed class BatchScheduler : IAsyncDisposable
         if (promptTokens >= _contextSize)
             throw new ContextLengthExceededException(
                 $"This model's maximum context length is {_contextSize} tokens. However, your prompt has {promptTokens} tokens. Please shorten it.", RequestPart.Prompt);
+        var choices = Math.Max(1, request.Choices);
         if (request.MaxTokens is { } max)
         {
             if (promptTokens + max > _contextSize)
                 throw new ContextLengthExceededException(
                     $"This model's maximum context length is {_contextSize} tokens. However, you requested {promptTokens + max} tokens " +
                     $"({promptTokens} in the prompt, {max} in the completion). Please reduce the prompt or max_tokens.", RequestPart.MaxTokens);
-            return max;
+            // The budget's closing tokens take cells too. Where max_tokens leaves no room for them (a client that asked for the
+            // rest of the context), they come out of max_tokens instead of refusing a request that fits: the reply may end
+            // with length that many tokens early.
+            return max > closing && max + closing > (_contextSize - promptTokens) / choices ? max - closing : max;
         }
         // Like llama-server's slots: by default a request may fill its share of the context, or what is left when its prompt is
-        // larger, less the budget's closing tokens, which the scheduler may inject.
-        var share = _contextSize / _options.MaxParallel - promptTokens - closing;
-        return Math.Max(1, share > 0 ? share : _contextSize - promptTokens - closing) / Math.Max(1, request.Choices);
+        // larger, split between its choices, less the budget's closing tokens, which the scheduler may inject into each.
+        var share = _contextSize / _options.MaxParallel - promptTokens;
+        return Math.Max(1, (share > 0 ? share : _contextSize - promptTokens) / choices - closing);
     }
 
     /// <summary>Stops admitting requests; running ones may finish until <paramref name="drain"/> passes, then are cancelled.</summary>

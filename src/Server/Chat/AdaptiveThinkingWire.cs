@@ -1,9 +1,8 @@
-using HiPO.Inference.Scheduling;
 using HiPO.Server.OpenAI;
 
 namespace HiPO.Server.Chat;
 
-/// <summary>The load-adaptive thinking policy on the wire: the request's opt-out, the reply's marker and the action names.</summary>
+/// <summary>The load-adaptive thinking policy on the wire: the request's opt-out and the reply's marker.</summary>
 public static class AdaptiveThinkingWire
 {
     /// <summary>The reply's <c>think_mode_policy</c> when the load policy changed its mode or budget.</summary>
@@ -15,13 +14,5 @@ public static class AdaptiveThinkingWire
         null or "auto" => false,
         "none" => true,
         _ => throw ApiException.Invalid($"Invalid think_mode_policy '{policy}'. Supported values are: 'auto' and 'none'.", "think_mode_policy"),
-    };
-
-    /// <summary>The action's name in metrics and logs.</summary>
-    public static string ActionName(PressureLevel action) => action switch
-    {
-        PressureLevel.CapReasoning => "cap_reasoning",
-        PressureLevel.ThinkOff => "think_off",
-        _ => "none",
     };
 }

@@ -34,7 +34,7 @@ internal sealed class ChatReply(ChatPlan plan, ReplyContext context, WireFormat 
         Chunk(finished.Choice, new ChatDelta { ReasoningTruncated = finished.Summary.ReasoningTruncated ? true : null }, _choices[finished.Choice].FinishReason);
 
     protected override void Completed(GenerationUsage usage) =>
-        Context.Telemetry.Completed(_id, Context.Model, plan.ThinkModeSource, usage, [.. Finished.OrderBy(f => f.Choice)],
+        Context.Telemetry.Completed(_id, Context.Model, plan.DecisionSource, usage, [.. Finished.OrderBy(f => f.Choice)],
             plan.Generation.Prompt.Text, _choices[0].Content, plan.AdaptiveAction);
 
     protected override IResult Whole(GenerationUsage usage) => TypedResults.Json(

@@ -20,6 +20,12 @@ public sealed record ChatPlan(GenerationRequest Generation, bool Stream, bool In
     public PressureLevel AdaptiveAction { get; init; }
 
     public string? ThinkModePolicy => AdaptiveAction == PressureLevel.Normal ? null : AdaptiveThinkingWire.Load;
+
+    /// <summary>
+    /// Who decided the think mode, for the decision metrics and the log: the reply says <c>server</c> for every request the
+    /// policy changed, but a capped request's mode is still the model's choice.
+    /// </summary>
+    public string DecisionSource => AdaptiveAction == PressureLevel.CapReasoning ? "model" : ThinkModeSource;
 }
 
 /// <summary>

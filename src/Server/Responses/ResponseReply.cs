@@ -63,7 +63,7 @@ internal sealed class ResponseReply(ResponsePlan plan, ReplyContext context, Wir
                 break;
             case GenerationCompleted completed:
                 _usage = completed.Usage;
-                context.Telemetry.Completed(_id, context.Model, plan.Chat.ThinkModeSource, completed.Usage, _finished is null ? [] : [_finished],
+                context.Telemetry.Completed(_id, context.Model, plan.Chat.DecisionSource, completed.Usage, _finished is null ? [] : [_finished],
                     plan.Chat.Generation.Prompt.Text, _choice.Content, plan.Chat.AdaptiveAction);
                 return [];
             default:

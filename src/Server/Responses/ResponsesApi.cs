@@ -19,7 +19,8 @@ public static class ResponsesApi
             .WithDescription("OpenAI-compatible. The output holds a reasoning item (HiPO's reasoning as reasoning_text content, and as its summary " +
                 "when reasoning.summary is set) when the model thought, then a message item with the answer as output_text, or function_call items. " +
                 "The response object carries HiPO's think_mode, think_mode_reason and think_mode_source; reasoning.effort, think_mode and " +
-                "max_reasoning_tokens control the thinking as in chat completions. store (default true) keeps the response for GET, DELETE and " +
+                "max_reasoning_tokens control the thinking as in chat completions, and think_mode_policy reports (\"load\") or opts out of (\"none\") " +
+                "the server's load-adaptive thinking. store (default true) keeps the response for GET, DELETE and " +
                 "previous_response_id (in memory, bounded by Responses:MaxStored and Responses:TtlSeconds).");
         responses.MapGet("/{id}", Get)
             .WithName("GetResponse")

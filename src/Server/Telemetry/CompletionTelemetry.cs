@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using HiPO.Inference.Scheduling;
-using HiPO.Server.Chat;
 
 namespace HiPO.Server.Telemetry;
 
@@ -43,7 +42,7 @@ public sealed class CompletionTelemetry(HipoMetrics metrics, ILogger logger, Tel
             "Completed {RequestId} model={Model} finish={FinishReason} prompt={PromptTokens} cached={CachedTokens} completion={CompletionTokens} " +
             "reasoning={ReasoningTokens} think_mode={ThinkMode} source={ThinkModeSource} adaptive={AdaptiveAction} queue_ms={QueueMs:0} ttft_ms={TtftMs:0} duration_ms={DurationMs:0}",
             id, model, first?.Reason.ToString().ToLowerInvariant(), usage.PromptTokens, usage.CachedTokens, usage.CompletionTokens,
-            usage.ReasoningTokens, Name(first?.Summary.Mode) ?? "undecided", thinkModeSource, AdaptiveThinkingWire.ActionName(adaptive), usage.QueueWait.TotalMilliseconds,
+            usage.ReasoningTokens, Name(first?.Summary.Mode) ?? "undecided", thinkModeSource, HipoMetrics.ActionName(adaptive), usage.QueueWait.TotalMilliseconds,
             _firstToken?.TotalMilliseconds, duration.TotalMilliseconds);
         if (options.LogContent)
             logger.LogInformation("Content of {RequestId}: prompt={Prompt} reply={Reply}", id, prompt, reply);

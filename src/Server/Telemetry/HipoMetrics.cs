@@ -1,7 +1,6 @@
 using System.Diagnostics.Metrics;
 using HiPO.Inference.Hosting;
 using HiPO.Inference.Scheduling;
-using HiPO.Server.Chat;
 
 namespace HiPO.Server.Telemetry;
 
@@ -86,8 +85,16 @@ public sealed class HipoMetrics : IDisposable
     public void AdaptiveAction(PressureLevel action)
     {
         if (action != PressureLevel.Normal)
-            _adaptiveActions.Add(1, new KeyValuePair<string, object?>("action", AdaptiveThinkingWire.ActionName(action)));
+            _adaptiveActions.Add(1, new KeyValuePair<string, object?>("action", ActionName(action)));
     }
+
+    /// <summary>The load-adaptive policy's action as metrics and the log name it.</summary>
+    public static string ActionName(PressureLevel action) => action switch
+    {
+        PressureLevel.CapReasoning => "cap_reasoning",
+        PressureLevel.ThinkOff => "think_off",
+        _ => "none",
+    };
 
     public void FirstToken(TimeSpan elapsed) => _timeToFirstToken.Record(elapsed.TotalSeconds);
 

@@ -120,6 +120,30 @@ public sealed class ThinkModeControlTests
         Assert.Equal("stop", result.FinishReason);
     }
 
+    /// <summary>
+    /// The budget's closing tokens are written into the reply by the server and take context cells too; a request that fits
+    /// the context without them is still served, not refused: one asking for the rest of the context as max_tokens, and one
+    /// whose prompt is larger than its slot's share, split between two choices.
+    /// </summary>
+    [Fact]
+    public async Task A_reasoning_budget_never_makes_a_request_that_fits_the_context_too_long()
+    {
+        await using var server = await RunningServer.StartAsync(TestModels.PathOf(ScriptedModels.ThinkOn), "--Model:ContextSize=2048");
+        var probe = await ChatResult.RequestAsync(server, Ask(new { max_tokens = 1 }), stream: false);
+        var rest = 2048 - (int)probe.Usage!["prompt_tokens"]!;
+
+        var whole = await ChatResult.RequestAsync(server, Ask(new { max_reasoning_tokens = 4, max_tokens = rest }), stream: false);
+        Assert.True(whole.ReasoningTruncated);
+        Assert.Equal(ScriptedModels.ThinkOn.Answer, whole.Content);
+
+        var longPrompt = string.Join(' ', Enumerable.Repeat("word", 140));
+        var body = Body.Merge(new { messages = new[] { new { role = "user", content = longPrompt } } }, new { max_reasoning_tokens = 4, n = 2 });
+        var response = await server.PostChatAsync(body);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        var choices = (await Sse.JsonAsync(response))["choices"]!.AsArray();
+        Assert.All(choices, c => Assert.Equal(ScriptedModels.ThinkOn.Answer, (string?)c!["message"]!["content"]));
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

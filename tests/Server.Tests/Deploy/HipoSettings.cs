@@ -26,18 +26,27 @@ internal static class HipoSettings
         var settings = environment
             .Where(v => v.Key.StartsWith(Prefix, StringComparison.Ordinal))
             .ToDictionary(v => KeyOf(v.Key), v => (string?)v.Value, StringComparer.OrdinalIgnoreCase);
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var problems = new List<string>();
-        foreach (var section in settings.Keys.Select(k => k.Split(':')[0]).Distinct(StringComparer.OrdinalIgnoreCase))
+        // Each key belongs to the options class of its longest section (Reasoning:Adaptive:Enabled to Reasoning:Adaptive, not to
+        // Reasoning), which is bound with only its own keys, so that a nested options section is no unknown key of its parent.
+        foreach (var group in settings.Keys.GroupBy(OwnerOf, StringComparer.OrdinalIgnoreCase))
         {
-            if (OptionsBySection.TryGetValue(section, out var type))
-                problems.AddRange(BindingProblems(configuration.GetSection(section), type));
+            if (OptionsBySection.TryGetValue(group.Key, out var type))
+            {
+                var own = new ConfigurationBuilder().AddInMemoryCollection(group.Select(k => KeyValuePair.Create(k, settings[k]))).Build();
+                problems.AddRange(BindingProblems(own.GetSection(group.Key), type));
+            }
             else
-                problems.AddRange(settings.Keys.Where(k => k.StartsWith(section + ":", StringComparison.OrdinalIgnoreCase) && !InAppSettings(k))
-                    .Select(k => $"{k}: no options class has section '{section}' and appsettings.json has no such key"));
+                problems.AddRange(group.Where(k => !InAppSettings(k))
+                    .Select(k => $"{k}: no options class has section '{group.Key}' and appsettings.json has no such key"));
         }
         return problems;
     }
+
+    /// <summary>The longest options section that holds <paramref name="key"/>, else its first segment.</summary>
+    private static string OwnerOf(string key) =>
+        OptionsBySection.Keys.Where(section => key.StartsWith(section + ":", StringComparison.OrdinalIgnoreCase)).MaxBy(section => section.Length)
+            ?? key.Split(':')[0];
 
     /// <summary>The value a variable takes in the server: the deployment's, else appsettings.json's.</summary>
     public static string? Effective(IReadOnlyDictionary<string, string> environment, string key) =>

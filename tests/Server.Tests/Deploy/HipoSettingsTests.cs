@@ -11,6 +11,9 @@ public sealed class HipoSettingsTests
             ["HIPO_Model__GpuLayers"] = "-1",
             ["HIPO_Model__FlashAttention"] = "",
             ["HIPO_Inference__DrainTimeoutSeconds"] = "120",
+            ["HIPO_Reasoning__DefaultMode"] = "auto",
+            ["HIPO_Reasoning__Adaptive__Enabled"] = "true",
+            ["HIPO_Reasoning__Adaptive__CapQueueWaitMs"] = "500",
             ["HIPO_Server__Port"] = "8080",
             ["DOTNET_SHUTDOWNTIMEOUTSECONDS"] = "135",
         }));
@@ -25,6 +28,8 @@ public sealed class HipoSettingsTests
     [InlineData("HIPO_Model__KvCacheType=q8")]
     [InlineData("HIPO_Model__RequireGpu=yes")]
     [InlineData("HIPO_Inference__MaxParallel=0")]
+    [InlineData("HIPO_Reasoning__Adaptive__ExitFraction=0")]
+    [InlineData("HIPO_Reasoning__Adaptive__CapQueDepth=4")]
     public void Misspelt_setting_or_value_the_server_would_refuse_is_reported(string assignment)
     {
         var (variable, value) = (assignment[..assignment.IndexOf('=')], assignment[(assignment.IndexOf('=') + 1)..]);

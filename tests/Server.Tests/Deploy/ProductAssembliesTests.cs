@@ -1,5 +1,4 @@
 using System.Reflection;
-using HiPO.Gguf.Scripting;
 
 namespace HiPO.Server.Tests.Deploy;
 

@@ -1,10 +1,5 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using HiPO.Gguf.Scripting;
 using HiPO.Inference.Scheduling;
-using HiPO.Server.Tests.Support;
 using Microsoft.Extensions.Options;
 
 namespace HiPO.Server.Tests.Scheduling;
@@ -83,6 +78,8 @@ public sealed class AdaptiveThinkingServerTests
         var metrics = await PrometheusText.ReadAsync(server);
         Assert.Equal(2, metrics.Value("hipo_adaptive_actions_total", ("action", "cap_reasoning")));
         Assert.Equal(0, metrics.Value("hipo_adaptive_actions_total", ("action", "think_off")));
+        // A capped reply's mode is still the model's decision: the decision metrics count it under the model, not the server.
+        Assert.Equal(0, metrics.Value("hipo_think_decisions_total", ("source", "server")));
         Assert.True(metrics.Has("hipo_adaptive_pressure_level"));
         Assert.Equal(0, metrics.Value("hipo_adaptive_pressure_level"));
     }
@@ -147,6 +144,7 @@ public sealed class AdaptiveThinkingServerTests
     [Theory]
     [InlineData("--Reasoning:Adaptive:CapReasoningTokens=0", "CapReasoningTokens")]
     [InlineData("--Reasoning:Adaptive:ExitFraction=1.5", "ExitFraction")]
+    [InlineData("--Reasoning:Adaptive:ExitFraction=0", "ExitFraction")]
     [InlineData("--Reasoning:Adaptive:ThinkOffKvUsage=2", "ThinkOffKvUsage")]
     [InlineData("--Reasoning:Adaptive:CapQueueDepth=", "no threshold is set")]
     public async Task An_invalid_adaptive_setting_stops_startup_naming_it(string setting, string reason)
