@@ -38,10 +38,20 @@ public sealed class BenchmarkSmokeTests
             Assert.All(proxy.Server, AssertLoopMeasured);
             Assert.Contains("top_k 20", proxy.SamplingDefaults);
 
+            // The load-adaptive burst ran with the policy off and on (no share of changes is asserted: it depends on timing).
+            var adaptive = Assert.IsType<AdaptiveThinkingResult>(report.AdaptiveThinking);
+            Assert.Equal(adaptive.Requests, adaptive.Off.EndToEnd.Count);
+            Assert.Equal(adaptive.Requests, adaptive.On.EndToEnd.Count);
+            Assert.Equal(0, adaptive.Off.ChangedShare);
+            Assert.Equal(adaptive.Requests * adaptive.FullReplyTokens, adaptive.Off.CompletionTokens);
+            Assert.Equal(adaptive.On.Capped + adaptive.On.ThinkOff, adaptive.On.ChangedShare * adaptive.Requests, precision: 6);
+            Assert.True(adaptive.On.CompletionTokens <= adaptive.Off.CompletionTokens);
+
             var table = MarkdownReport.Render(report);
             Assert.Contains("(a) Raw engine", table);
             Assert.Contains("(d) Server overhead", table);
             Assert.Contains("(e) GPU proxy", table);
+            Assert.Contains("(g) Load-adaptive thinking", table);
             Assert.Contains("""`{"temperature":0.6}`""", table);
             var json = JsonSerializer.Serialize(report, ReportJsonContext.Default.BenchmarkReport);
             Assert.Contains("\"proxy\":", json);

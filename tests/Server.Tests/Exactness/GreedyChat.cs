@@ -1,5 +1,3 @@
-using HiPO.Inference.Prompting;
-
 namespace HiPO.Server.Tests.Exactness;
 
 /// <summary>

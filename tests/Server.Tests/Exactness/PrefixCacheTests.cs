@@ -1,4 +1,3 @@
-using HiPO.Inference.Prompting;
 using static HiPO.Server.Tests.Exactness.GreedyChat;
 
 namespace HiPO.Server.Tests.Exactness;

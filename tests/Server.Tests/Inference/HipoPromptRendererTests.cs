@@ -1,5 +1,4 @@
 using HiPO.Inference.Hosting;
-using HiPO.Inference.Prompting;
 using HiPO.ModeParsing;
 
 namespace HiPO.Server.Tests.Inference;

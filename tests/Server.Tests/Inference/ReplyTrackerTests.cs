@@ -1,6 +1,4 @@
 using HiPO.Inference.Hosting;
-using HiPO.Inference.Prompting;
-using HiPO.Inference.Scheduling;
 using HiPO.ModeParsing;
 
 namespace HiPO.Server.Tests.Inference;

@@ -1,5 +1,4 @@
 using HiPO.Inference.Sampling;
-using HiPO.Inference.Scheduling;
 using HiPO.Server.Tests.Gguf;
 
 namespace HiPO.Server.Tests.Inference;

@@ -1,6 +1,5 @@
 using HiPO.Server.OpenAI;
 using HiPO.Server.Responses;
-using HiPO.Server.Tests.Security;
 
 namespace HiPO.Server.Tests.Responses;
 

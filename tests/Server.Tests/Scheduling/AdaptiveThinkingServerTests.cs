@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using HiPO.Inference.Scheduling;
 using Microsoft.Extensions.Options;
 
 namespace HiPO.Server.Tests.Scheduling;

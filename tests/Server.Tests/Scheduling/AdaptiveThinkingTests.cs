@@ -1,13 +1,11 @@
 using HiPO.Inference.Hosting;
-using HiPO.Inference.Prompting;
-using HiPO.Inference.Scheduling;
 
 namespace HiPO.Server.Tests.Scheduling;
 
 /// <summary>The load-adaptive thinking policy's levels, hysteresis and decisions, on a clock the test moves.</summary>
 public sealed class AdaptiveThinkingTests
 {
-    private readonly ManualClock _clock = new();
+    private readonly ManualTime _clock = new();
 
     private static AdaptiveThinkingOptions Options(double dwell = 0) => new()
     {
@@ -134,16 +132,5 @@ public sealed class AdaptiveThinkingTests
         policy.Observe(Queued(10));
 
         Assert.Equal(PressureLevel.ThinkOff, policy.Decide(ThinkModeRequest.Auto, null, null, optedOut: true).Action);
-    }
-
-    private sealed class ManualClock : TimeProvider
-    {
-        private long _ticks;
-
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
-        public override long GetTimestamp() => _ticks;
-
-        public void Advance(TimeSpan by) => _ticks += by.Ticks;
     }
 }

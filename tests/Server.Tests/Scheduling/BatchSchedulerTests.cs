@@ -1,5 +1,3 @@
-using HiPO.Inference.Prompting;
-
 namespace HiPO.Server.Tests.Scheduling;
 
 /// <summary>The pooled scheduler under concurrent load, through the real server: batching, queueing, cancellation and prefix reuse.</summary>

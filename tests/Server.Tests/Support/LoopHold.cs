@@ -1,5 +1,3 @@
-using HiPO.Inference.Scheduling;
-
 namespace HiPO.Server.Tests.Support;
 
 /// <summary>

@@ -1,5 +1,4 @@
 using HiPO.Inference.Hosting;
-using HiPO.Inference.Scheduling;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,4 +1,4 @@
-namespace HiPO.Server.Tests.Security;
+namespace HiPO.Server.Tests.Support;
 
 /// <summary>A clock that moves only when a test says so.</summary>
 public sealed class ManualTime : TimeProvider
