@@ -15,20 +15,28 @@ internal sealed class ChatReply(ChatPlan plan, ReplyContext context, WireFormat 
     public override IEnumerable<SseItem<SseData>> Opening() =>
         Enumerable.Range(0, plan.Generation.Choices).Select(i => Event(Chunk(i, new ChatDelta { Role = "assistant" }, null)));
 
-    protected override IReadOnlyList<ChatCompletionChunk> Add(ReplyUpdate reply)
+    protected override void Add(ReplyUpdate reply, List<SseItem<SseData>>? events)
     {
+        var deltas = _choices[reply.Choice].Add(reply);
+        if (events is null || deltas.Count == 0)
+            return;
+        // The update's log-probabilities ride on its first chunk.
         var logprobs = plan.Logprobs && reply.Logprobs is { } l ? new ChoiceLogprobs([.. l.Select(WireValues.Logprob)]) : null;
-        var chunks = new List<ChatCompletionChunk>();
-        foreach (var delta in _choices[reply.Choice].Add(reply))
+        foreach (var delta in deltas)
         {
-            chunks.Add(Chunk([new ChunkChoice(reply.Choice, delta, null, logprobs)]));
+            events.Add(Event(Chunk([new ChunkChoice(reply.Choice, delta, null, logprobs)])));
             logprobs = null;
         }
-        return chunks;
     }
 
-    protected override IReadOnlyList<ChatCompletionChunk> Finish(ChoiceFinished finished) =>
-        [.. _choices[finished.Choice].Finish(finished).Select(delta => Chunk(finished.Choice, delta, null))];
+    protected override void Finish(ChoiceFinished finished, List<SseItem<SseData>>? events)
+    {
+        var deltas = _choices[finished.Choice].Finish(finished);
+        if (events is null)
+            return;
+        foreach (var delta in deltas)
+            events.Add(Event(Chunk(finished.Choice, delta, null)));
+    }
 
     protected override ChatCompletionChunk End(ChoiceFinished finished) =>
         Chunk(finished.Choice, new ChatDelta { ReasoningTruncated = finished.Summary.ReasoningTruncated ? true : null }, _choices[finished.Choice].FinishReason);

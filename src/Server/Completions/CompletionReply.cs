@@ -18,17 +18,14 @@ internal sealed class CompletionReply(CompletionPlan plan, ReplyContext context)
         : [];
 
     /// <remarks>A raw completion is all answer: the reply parser never runs, so no other kind of text arrives.</remarks>
-    protected override IReadOnlyList<TextCompletion> Add(ReplyUpdate reply)
+    protected override void Add(ReplyUpdate reply, List<SseItem<SseData>>? events)
     {
         var logprobs = _choices[reply.Choice].Add(reply.Event.Text, reply.Logprobs);
-        return reply.Event.Text.Length > 0 ? [Chunk([new TextChoice(reply.Choice, reply.Event.Text, plan.Logprobs ? logprobs : null, null)])] : [];
+        if (events is not null && reply.Event.Text.Length > 0)
+            events.Add(Event(Chunk([new TextChoice(reply.Choice, reply.Event.Text, plan.Logprobs ? logprobs : null, null)])));
     }
 
-    protected override IReadOnlyList<TextCompletion> Finish(ChoiceFinished finished)
-    {
-        _choices[finished.Choice].Finish(finished);
-        return [];
-    }
+    protected override void Finish(ChoiceFinished finished, List<SseItem<SseData>>? events) => _choices[finished.Choice].Finish(finished);
 
     /// <summary>A failed choice ends with its error event alone.</summary>
     protected override TextCompletion? End(ChoiceFinished finished) =>

@@ -22,13 +22,15 @@ public abstract class ChunkedReply<TChunk, TChoice>(ReplyContext context, JsonTy
     /// <summary>The finished choices, in the order they finished.</summary>
     protected IReadOnlyList<ChoiceFinished> Finished => _finished;
 
-    /// <summary>Follows a piece of text; returns the chunks to stream for it.</summary>
-    protected abstract IReadOnlyList<TChunk> Add(ReplyUpdate reply);
+    /// <summary>Follows a piece of text; when streaming, adds the events of the chunks it releases.</summary>
+    /// <param name="events">The stream's events, or null for a whole response (no chunk to build).</param>
+    protected abstract void Add(ReplyUpdate reply, List<SseItem<SseData>>? events);
 
-    /// <summary>Follows a choice's end; returns the chunks to stream before its finish (text held back until then).</summary>
-    protected abstract IReadOnlyList<TChunk> Finish(ChoiceFinished finished);
+    /// <summary>Follows a choice's end; when streaming, adds the events of the text held back until then.</summary>
+    /// <param name="events">The stream's events, or null for a whole response (no chunk to build).</param>
+    protected abstract void Finish(ChoiceFinished finished, List<SseItem<SseData>>? events);
 
-    /// <summary>The chunk that carries the choice's finish reason, or null for none.</summary>
+    /// <summary>The chunk that carries the choice's finish reason, or null for none (streams only).</summary>
     protected abstract TChunk? End(ChoiceFinished finished);
 
     /// <summary>A chunk of this reply (its id, creation time and model) around these choices.</summary>
@@ -44,17 +46,20 @@ public abstract class ChunkedReply<TChunk, TChoice>(ReplyContext context, JsonTy
 
     public override IEnumerable<SseItem<SseData>> Closing() => [SseData.Done];
 
-    public override IReadOnlyList<SseItem<SseData>> Track(GenerationUpdate update)
+    public override void Track(GenerationUpdate update, List<SseItem<SseData>>? events)
     {
         switch (update)
         {
             case ReplyUpdate reply:
                 if (reply.Event.Text.Length > 0)
                     context.Telemetry.OnText();
-                return Events(Add(reply));
+                Add(reply, events);
+                break;
             case ChoiceFinished finished:
                 _finished.Add(finished);
-                var events = Events(Finish(finished));
+                Finish(finished, events);
+                if (events is null)
+                    break;
                 if (finished.Error is { } error)
                     events.Add(SseData.Event(new ErrorResponse(new ErrorBody(error, "server_error", null, "engine_error")), OpenAiJsonContext.Default.ErrorResponse));
                 if (End(finished) is { } end)
@@ -64,20 +69,19 @@ public abstract class ChunkedReply<TChunk, TChoice>(ReplyContext context, JsonTy
                         events.Add(Event(_last));
                     _last = end;
                 }
-                return events;
+                break;
             case GenerationCompleted completed:
                 var usage = _usage = completed.Usage;
                 Completed(usage);
-                List<SseItem<SseData>> tail = [];
+                if (events is null)
+                    break;
                 if (_last is not null)
-                    tail.Add(Event((TChunk)(_last with { Timings = TimingsOf(usage) })));
+                    events.Add(Event((TChunk)(_last with { Timings = TimingsOf(usage) })));
                 _last = null;
                 if (includeUsage)
                     // The usage comes in a chunk of its own, with no choices (stream_options.include_usage).
-                    tail.Add(Event((TChunk)(Chunk([]) with { Usage = WireValues.Usage(usage) })));
-                return tail;
-            default:
-                return [];
+                    events.Add(Event((TChunk)(Chunk([]) with { Usage = WireValues.Usage(usage) })));
+                break;
         }
     }
 
@@ -90,6 +94,4 @@ public abstract class ChunkedReply<TChunk, TChoice>(ReplyContext context, JsonTy
     }
 
     protected SseItem<SseData> Event(TChunk chunk) => SseData.Event(chunk, chunkType);
-
-    private List<SseItem<SseData>> Events(IReadOnlyList<TChunk> chunks) => [.. chunks.Select(Event)];
 }

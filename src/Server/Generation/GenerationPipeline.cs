@@ -54,7 +54,7 @@ public sealed class GenerationPipeline(HipoEngine engine, HipoMetrics metrics, T
                 await foreach (var update in stream.Updates.ReadAllAsync(aborted))
                 {
                     charge.Observe(update);
-                    replying.Track(update);
+                    replying.Track(update, null);
                 }
                 await replying.Result(context).ExecuteAsync(context);
             }
@@ -87,11 +87,15 @@ public sealed class GenerationPipeline(HipoEngine engine, HipoMetrics metrics, T
     {
         foreach (var item in reply.Opening())
             yield return item;
+        // One list for the whole stream: each update's events are written before the next update is tracked.
+        var events = new List<SseItem<SseData>>();
         await foreach (var update in stream.Updates.ReadAllAsync(aborted))
         {
             charge.Observe(update);
-            foreach (var item in reply.Track(update))
+            reply.Track(update, events);
+            foreach (var item in events)
                 yield return item;
+            events.Clear();
         }
         foreach (var item in reply.Closing())
             yield return item;

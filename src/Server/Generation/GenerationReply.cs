@@ -12,8 +12,9 @@ public abstract class GenerationReply
     /// <summary>The events a stream starts with, before the first update.</summary>
     public abstract IEnumerable<SseItem<SseData>> Opening();
 
-    /// <summary>Follows one update (always, streamed or not); returns the events it adds to a stream.</summary>
-    public abstract IReadOnlyList<SseItem<SseData>> Track(GenerationUpdate update);
+    /// <summary>Follows one update (always, streamed or not) and, when streaming, adds the events it makes to <paramref name="events"/>.</summary>
+    /// <param name="events">The stream's events to write; null for a whole response, which then makes none (no event is built per token).</param>
+    public abstract void Track(GenerationUpdate update, List<SseItem<SseData>>? events);
 
     /// <summary>The events a stream ends with, after the last update.</summary>
     public abstract IEnumerable<SseItem<SseData>> Closing();

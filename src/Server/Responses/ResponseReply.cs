@@ -23,20 +23,26 @@ internal sealed class ResponseReply(ResponsePlan plan, ReplyContext context, Wir
     public override IEnumerable<SseItem<SseData>> Opening()
     {
         var started = Snapshot("in_progress");
-        return Events([Stamp("response.created", started), Stamp("response.in_progress", started)]);
+        return [Event(Stamp("response.created", started)), Event(Stamp("response.in_progress", started))];
     }
 
-    public override IReadOnlyList<SseItem<SseData>> Track(GenerationUpdate update) => Events(Follow(update));
+    /// <remarks>The output builder runs for a whole response too: its items are the response's output.</remarks>
+    public override void Track(GenerationUpdate update, List<SseItem<SseData>>? events)
+    {
+        foreach (var delta in Follow(update))
+            foreach (var e in _output.Add(delta))
+                events?.Add(Event(e));
+    }
 
     public override IEnumerable<SseItem<SseData>> Closing()
     {
         var (result, closing) = Complete();
-        return Events([.. closing, Stamp(result.Status switch
+        return [.. closing.Select(Event), Event(Stamp(result.Status switch
         {
             "completed" => "response.completed",
             "incomplete" => "response.incomplete",
             _ => "response.failed",
-        }, result)]);
+        }, result))];
     }
 
     public override IResult Result(HttpContext http)
@@ -47,20 +53,18 @@ internal sealed class ResponseReply(ResponsePlan plan, ReplyContext context, Wir
             : TypedResults.Json(result, wire.Response);
     }
 
-    private IReadOnlyList<ResponseStreamEvent> Follow(GenerationUpdate update)
+    /// <summary>Follows an update through the choice; returns the deltas it releases.</summary>
+    private IReadOnlyList<ChatDelta> Follow(GenerationUpdate update)
     {
-        IReadOnlyList<ChatDelta> deltas;
         switch (update)
         {
             case ReplyUpdate reply:
                 if (reply.Event.Text.Length > 0)
                     context.Telemetry.OnText();
-                deltas = _choice.Add(reply);
-                break;
+                return _choice.Add(reply);
             case ChoiceFinished finished:
                 _finished = finished;
-                deltas = _choice.Finish(finished);
-                break;
+                return _choice.Finish(finished);
             case GenerationCompleted completed:
                 _usage = completed.Usage;
                 context.Telemetry.Completed(_id, context.Model, plan.Chat.DecisionSource, completed.Usage, _finished is null ? [] : [_finished],
@@ -69,7 +73,6 @@ internal sealed class ResponseReply(ResponsePlan plan, ReplyContext context, Wir
             default:
                 return [];
         }
-        return [.. deltas.SelectMany(_output.Add)];
     }
 
     /// <summary>The finished response (stored when the request asks so) and the events that close the items still open.</summary>
@@ -138,8 +141,7 @@ internal sealed class ResponseReply(ResponsePlan plan, ReplyContext context, Wir
         };
     }
 
-    private List<SseItem<SseData>> Events(IEnumerable<ResponseStreamEvent> events) =>
-        [.. events.Select(e => SseData.Event(e, wire.ResponseEvent, e.Type))];
+    private SseItem<SseData> Event(ResponseStreamEvent e) => SseData.Event(e, wire.ResponseEvent, e.Type);
 
     private static ResponseUsage Usage(GenerationUsage usage) => new(
         usage.PromptTokens,
