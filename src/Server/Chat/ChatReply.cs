@@ -21,7 +21,7 @@ internal sealed class ChatReply(ChatPlan plan, ReplyContext context, WireFormat 
         if (events is null || deltas.Count == 0)
             return;
         // The update's log-probabilities ride on its first chunk.
-        var logprobs = plan.Logprobs && reply.Logprobs is { } l ? new ChoiceLogprobs([.. l.Select(WireValues.Logprob)]) : null;
+        var logprobs = plan.Logprobs && reply.Logprobs is { } l ? new ChoiceLogprobs(_choices[reply.Choice].LastLogprobs(l.Count)) : null;
         foreach (var delta in deltas)
         {
             events.Add(Event(Chunk([new ChunkChoice(reply.Choice, delta, null, logprobs)])));

@@ -27,6 +27,9 @@ internal sealed class ChoiceAccumulator(int index, ChatPlan plan)
     /// <summary>The answer so far.</summary>
     public string Content => _answer.ToString();
 
+    /// <summary>The wire form of the last <paramref name="count"/> tokens' log-probabilities, as <see cref="Add"/> converted them.</summary>
+    public List<TokenLogprobInfo> LastLogprobs(int count) => _logprobs.GetRange(_logprobs.Count - count, count);
+
     public IReadOnlyList<ChatDelta> Add(ReplyUpdate update)
     {
         var e = update.Event;
