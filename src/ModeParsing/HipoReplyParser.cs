@@ -77,8 +77,8 @@ public sealed class HipoReplyParser : IReasoningParser
     /// </summary>
     public bool InAnswerBlock => answerTagRead && Section == ReplySection.Answer;
 
-    // Lets the history reader (HipoTranscript) see a tag this parser reads but drops, which streaming ignores.
-    internal Action<string>? TagDropped { get; init; }
+    // Lets the history reader (HipoTranscript) see each tag, before this parser acts on it or drops it; streaming ignores it.
+    internal Action<string>? TagRead { get; init; }
 
     public void Feed(string chunk, List<ModeEvent> events)
     {
@@ -95,9 +95,9 @@ public sealed class HipoReplyParser : IReasoningParser
             if (tag is not null)
             {
                 Plain(text.AsSpan(plainStart, lt - plainStart), events);
+                TagRead?.Invoke(tag);
                 answerTagRead |= tag == HipoTags.AnswerOpen;
-                if (!Apply(tag, events))
-                    TagDropped?.Invoke(tag);
+                Apply(tag, events);
                 plainStart = searchFrom = lt + tag.Length;
             }
             else if (partial)
@@ -151,8 +151,8 @@ public sealed class HipoReplyParser : IReasoningParser
         return (null, false);
     }
 
-    // Tags only ever move the reply forward; one that would not is dropped (false).
-    private bool Apply(string tag, List<ModeEvent> events)
+    // Tags only ever move the reply forward; one that would not is dropped.
+    private void Apply(string tag, List<ModeEvent> events)
     {
         switch (tag)
         {
@@ -180,10 +180,9 @@ public sealed class HipoReplyParser : IReasoningParser
                 CloseBlock(ReplySection.Done);
                 break;
             default:
-                return false;
+                return;
         }
         heldNewline = false;
-        return true;
     }
 
     private void OpenBlock(ReplySection section)
