@@ -53,6 +53,23 @@ public sealed class AdaptiveThinkingOptions : IValidatableObject
     [Range(0.0, 3600.0)]
     public double MinDwellSeconds { get; set; } = 5;
 
+    /// <summary>The policy in one line, for the startup log.</summary>
+    public override string ToString() =>
+        $"reasoning capped at {CapReasoningTokens} tokens at {Thresholds(CapQueueDepth, CapQueueWaitMs, CapKvUsage)}; " +
+        $"think-off at {Thresholds(ThinkOffQueueDepth, ThinkOffQueueWaitMs, ThinkOffKvUsage)}; a level is left below {ExitFraction:0.##} of its " +
+        $"thresholds after {MinDwellSeconds:0.##} s; opt-out {(AllowOptOut ? "allowed" : "ignored")}";
+
+    private static string Thresholds(int? depth, int? waitMs, double? kv)
+    {
+        string[] set =
+        [
+            .. depth is { } d ? [$"{d} queued"] : Array.Empty<string>(),
+            .. waitMs is { } w ? [$"{w} ms queue wait"] : Array.Empty<string>(),
+            .. kv is { } k ? [$"{k:P0} KV use"] : Array.Empty<string>(),
+        ];
+        return set.Length > 0 ? string.Join(" or ", set) : "never";
+    }
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (Enabled && CapQueueDepth is null && CapQueueWaitMs is null && CapKvUsage is null

@@ -140,6 +140,8 @@ public sealed class HipoEngine(ModelOptions model, InferenceOptions inference, R
             SamplingDefaults = defaults;
             _logger.LogInformation("Sampling defaults: {Defaults} ({Source})", defaults,
                 fromModel.Count > 0 ? "from the GGUF's " + string.Join(", ", fromModel) + "; the rest HiPO's" : "HiPO's; the GGUF has no general.sampling.* keys");
+            if (adaptive.Enabled)
+                _logger.LogInformation("Load-adaptive thinking on: {Policy}", adaptive);
             var tokenizer = new PromptTokenizer(_weights);
             Reasoning = effective;
             Renderer = new HipoPromptRenderer(effective);
