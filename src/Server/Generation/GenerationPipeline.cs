@@ -42,7 +42,7 @@ public sealed class GenerationPipeline(HipoEngine engine, HipoMetrics metrics, T
             return;
         }
 
-        var charge = new TokenCharge(tokenLimiter, context, stream);
+        var charge = new TokenCharge(tokenLimiter, context);
         var replying = reply(plan, new ReplyContext(engine.ModelId, DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
             new CompletionTelemetry(metrics, logger, telemetry), telemetry.ResponseTimings));
         try
@@ -65,8 +65,15 @@ public sealed class GenerationPipeline(HipoEngine engine, HipoMetrics metrics, T
         }
         finally
         {
-            // Every token generated is charged, also when the client left mid-stream.
-            await charge.SettleAsync();
+            // A client that left early leaves updates unread; the scheduler still ends its request at the next step and reports
+            // what it generated. Reading them to the end charges those tokens (disconnecting cannot dodge the limit) and counts
+            // and logs the request however it ended.
+            await foreach (var update in stream.Updates.ReadAllAsync(CancellationToken.None))
+            {
+                charge.Observe(update);
+                replying.Track(update, null);
+            }
+            charge.Settle();
         }
     }
 

@@ -4,14 +4,12 @@ namespace HiPO.Server.Security;
 
 /// <summary>
 /// Charges one request's tokens to its caller's tokens-per-minute bucket exactly once, however the request ends: the handler
-/// passes every update it reads through <see cref="Observe"/> and calls <see cref="SettleAsync"/> in a <c>finally</c>. When the
-/// client left early, the scheduler still ends the request at its next step and reports what it generated, so the tokens
-/// spent up to the disconnect are charged too and disconnecting cannot dodge the limit.
+/// passes every update through <see cref="Observe"/>, to the end of the stream even when the client left early (the scheduler
+/// still reports what it generated), and calls <see cref="Settle"/> in a <c>finally</c>.
 /// </summary>
-public sealed class TokenCharge(TokenRateLimiter limiter, HttpContext context, GenerationStream stream)
+public sealed class TokenCharge(TokenRateLimiter limiter, HttpContext context)
 {
     private GenerationUsage? _usage;
-    private bool _settled;
 
     public void Observe(GenerationUpdate update)
     {
@@ -19,15 +17,9 @@ public sealed class TokenCharge(TokenRateLimiter limiter, HttpContext context, G
             _usage = completed.Usage;
     }
 
-    /// <summary>Reads the updates the handler left unread (the stream always ends) and charges what the request used.</summary>
-    public async Task SettleAsync()
+    /// <summary>Charges what the request used.</summary>
+    public void Settle()
     {
-        if (_settled)
-            return;
-        _settled = true;
-        if (_usage is null)
-            await foreach (var update in stream.Updates.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
-                Observe(update);
         // Every admitted request ends with a usage report, failed ones too; one refused from the queue used nothing.
         limiter.Charge(context, _usage is { } usage ? usage.PromptTokens + usage.CompletionTokens : 0);
     }

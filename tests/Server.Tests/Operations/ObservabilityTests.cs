@@ -36,6 +36,33 @@ public sealed class ObservabilityTests
         Assert.InRange(after.Value("hipo_kv_cache_usage_ratio"), 0.0001, 1);
     }
 
+    /// <summary>A client that hangs up mid-stream still leaves its request in the metrics: the tokens generated for it and its duration.</summary>
+    [Fact]
+    public async Task A_request_whose_client_left_mid_stream_is_still_counted()
+    {
+        await using var server = await RunningServer.StartAsync(TestModels.PathOf(ScriptedModels.Endless), "--Model:ContextSize=32768");
+        using (var stream = await Sse.PostStreamAsync(server.Http, Ask(new { stream = true, max_tokens = 30000 })))
+        {
+            var chunks = 0;
+            await foreach (var data in Sse.ReadEventsAsync(stream))
+                if (++chunks == 20)
+                    break;
+        }
+        await server.WaitForAsync(s => s.RunningRequests == 0);
+
+        // The handler counts the request as it ends, just after the scheduler let it go.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var metrics = await PrometheusText.ReadAsync(server);
+        while (metrics.Value("hipo_request_duration_seconds_count") == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+            metrics = await PrometheusText.ReadAsync(server);
+        }
+        Assert.Equal(1, metrics.Value("hipo_request_duration_seconds_count"));
+        // At least what the client read, and not the 30,000 asked for: the scheduler stopped when it noticed the client was gone.
+        Assert.InRange(metrics.Value("hipo_generated_tokens_total"), 20, 29999);
+    }
+
     [Fact]
     public async Task Each_request_trace_has_queue_prefill_and_decode_spans()
     {
