@@ -1,6 +1,5 @@
 using HiPO.Inference.Hosting;
 using HiPO.ModelHub;
-using Microsoft.Extensions.Options;
 
 namespace HiPO.Server.Hosting;
 
@@ -9,18 +8,14 @@ public static class InferenceSetup
 {
     public static IHostApplicationBuilder AddHipoInference(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<ModelOptions>().Bind(builder.Configuration.GetSection(ModelOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<InferenceOptions>().Bind(builder.Configuration.GetSection(InferenceOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<ReasoningOptions>().Bind(builder.Configuration.GetSection(ReasoningOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<ModelOptions>>().Value);
-        builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<InferenceOptions>>().Value);
-        builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<ReasoningOptions>>().Value);
-        builder.Services.AddOptions<AdaptiveThinkingOptions>().Bind(builder.Configuration.GetSection(AdaptiveThinkingOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<AdaptiveThinkingOptions>>().Value);
-        builder.Services.AddOptions<HubOptions>().Bind(builder.Configuration.GetSection(HubOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        builder.AddValidatedOptions<ModelOptions>(ModelOptions.Section)
+            .AddValidatedOptions<InferenceOptions>(InferenceOptions.Section)
+            .AddValidatedOptions<ReasoningOptions>(ReasoningOptions.Section)
+            .AddValidatedOptions<AdaptiveThinkingOptions>(AdaptiveThinkingOptions.Section)
+            .AddValidatedOptions<HubOptions>(HubOptions.Section);
         builder.Services.AddHttpClient(HubOptions.Section);
         builder.Services.AddSingleton(sp => new ModelResolver(
-            sp.GetRequiredService<IOptions<HubOptions>>().Value,
+            sp.GetRequiredService<HubOptions>(),
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(HubOptions.Section),
             sp.GetRequiredService<ILogger<ModelResolver>>()));
         builder.Services.AddSingleton(sp =>

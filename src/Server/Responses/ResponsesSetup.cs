@@ -1,5 +1,5 @@
+using HiPO.Server.Hosting;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 
 namespace HiPO.Server.Responses;
 
@@ -8,8 +8,7 @@ public static class ResponsesSetup
 {
     public static IHostApplicationBuilder AddHipoResponses(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<ResponseStoreOptions>().Bind(builder.Configuration.GetSection(ResponseStoreOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<ResponseStoreOptions>>().Value);
+        builder.AddValidatedOptions<ResponseStoreOptions>(ResponseStoreOptions.Section);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ResponseStore>();
         builder.Services.AddSingleton<ResponsesRequestMapper>();

@@ -1,3 +1,4 @@
+using HiPO.Server.Hosting;
 using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -10,7 +11,7 @@ public static class SecuritySetup
 {
     public static IHostApplicationBuilder AddHipoSecurity(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<SecurityOptions>().Bind(builder.Configuration.GetSection(SecurityOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        builder.AddValidatedOptions<SecurityOptions>(SecurityOptions.Section);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ApiKeyRing>();
         builder.Services.AddSingleton<TokenRateLimiter>();
