@@ -71,7 +71,7 @@ internal sealed class ChoiceAccumulator(int index, ChatPlan plan)
             ThinkMode = WireValues.Name(_mode),
             ThinkModeReason = _judge.Length > 0 && _finished?.Summary.JudgeWasAnswer != true ? _judge.ToString() : null,
             ThinkModeSource = _mode is null ? null : plan.ThinkModeSource,
-            ThinkModePolicy = plan.ThinkModePolicy,
+            ThinkModePolicy = _mode is null ? null : plan.ThinkModePolicy,
             ReasoningTruncated = _finished?.Summary.ReasoningTruncated == true ? true : null,
             ToolCalls = _toolCalls.Count > 0 ? _toolCalls : null,
         },

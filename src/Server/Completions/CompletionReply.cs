@@ -20,9 +20,10 @@ internal sealed class CompletionReply(CompletionPlan plan, ReplyContext context)
     /// <remarks>A raw completion is all answer: the reply parser never runs, so no other kind of text arrives.</remarks>
     protected override void Add(ReplyUpdate reply, List<SseItem<SseData>>? events)
     {
-        var logprobs = _choices[reply.Choice].Add(reply.Event.Text, reply.Logprobs);
+        var choice = _choices[reply.Choice];
+        var start = choice.Add(reply.Event.Text, reply.Logprobs);
         if (events is not null && reply.Event.Text.Length > 0)
-            events.Add(Event(Chunk([new TextChoice(reply.Choice, reply.Event.Text, plan.Logprobs ? logprobs : null, null)])));
+            events.Add(Event(Chunk([new TextChoice(reply.Choice, reply.Event.Text, plan.Logprobs ? choice.LogprobsFrom(start) : null, null)])));
     }
 
     protected override void Finish(ChoiceFinished finished, List<SseItem<SseData>>? events) => _choices[finished.Choice].Finish(finished);

@@ -19,8 +19,8 @@ internal sealed class TextChoiceAccumulator(int index, string? echo)
     private int _characters = CountCharacters(echo ?? "");
     private ChoiceFinished? _finished;
 
-    /// <summary>Adds a piece of text and the tokens that produced it; returns those tokens' log-probabilities alone, for a streamed chunk.</summary>
-    public TextLogprobs Add(string text, IReadOnlyList<TokenLogprob>? tokens)
+    /// <summary>Adds a piece of text and the tokens that produced it; returns where those tokens start, for <see cref="LogprobsFrom"/>.</summary>
+    public int Add(string text, IReadOnlyList<TokenLogprob>? tokens)
     {
         var start = _tokens.Count;
         var offset = _characters;
@@ -34,8 +34,12 @@ internal sealed class TextChoiceAccumulator(int index, string? echo)
         }
         _text.Append(text);
         _characters += CountCharacters(text);
-        return new TextLogprobs(_tokens[start..], _tokenLogprobs[start..], _topLogprobs[start..], _textOffsets[start..]);
+        return start;
     }
+
+    /// <summary>The log-probabilities of the tokens from <paramref name="start"/> on alone, for a streamed chunk.</summary>
+    public TextLogprobs LogprobsFrom(int start) =>
+        new(_tokens[start..], _tokenLogprobs[start..], _topLogprobs[start..], _textOffsets[start..]);
 
     public void Finish(ChoiceFinished finished) => _finished = finished;
 
