@@ -27,14 +27,14 @@ public sealed class SharedPrefixTests
         for (var i = 0; i < conversations.Count; i++)
         {
             (await ExpectedAsync(server, conversations[i], 12)).AssertMatches(replies[i].Content!, $"request {i}");
-            var prompt = PromptOf(server, conversations[i]).Length;
+            var prompt = prompts[i].Length;
             var cached = CachedTokens(replies[i].Usage);
             Assert.InRange(cached, 0, prompt - 1);
             prefilled += prompt - cached;
         }
         // One request computed the shared prompt; every other one reused it (forked, not recomputed).
         Assert.Equal(1, replies.Count(r => CachedTokens(r.Usage) < sharedPrompt));
-        var tails = conversations.Sum(turns => PromptOf(server, turns).Length - sharedPrompt);
+        var tails = prompts.Sum(p => p.Length - sharedPrompt);
         Assert.InRange(prefilled, 0, (sharedPrompt + tails) * 1.1);
     }
 }
