@@ -86,15 +86,14 @@ public static class AdaptiveThinkingBurst
         ScriptPiece[] reasoning =
             ["\nLet", .. Enumerable.Range(1, ReasoningSteps).Select(i => (ScriptPiece)$" s{i.ToString(CultureInfo.InvariantCulture)}"), ".\n", "</think>", "\n\n", "<answer>"];
         ScriptPiece[] answer = ["\nThe", " answer", " is", " 42.\n", "</answer>", "<|im_end|>"];
-        // The script's length is in the name, so that a model written for another script is never reused.
-        var builder = new ScriptedModelBuilder($"scripted-long-thinker-{ReasoningSteps.ToString(CultureInfo.InvariantCulture)}")
+        var builder = new ScriptedModelBuilder("scripted-long-thinker")
             .Chain(after: "\n", judge)
             .Chain(after: "<think>", reasoning)
             .Chain(after: "<answer>", answer);
         var path = Path.Combine(folder, builder.Name + ".gguf");
-        if (!File.Exists(path))
-            builder.Write(path);
+        // Tiny and quick to write: rewritten every run so that it always matches this script.
+        builder.Write(path);
         // The server ends a reply at </answer>, before the end-of-turn token.
-        return (path, judge.Length + reasoning.Length + answer.Length - 1);
+        return (path, builder.ReplyAfter("\n").TokenCount - 1);
     }
 }
