@@ -205,24 +205,17 @@ public sealed class AdaptiveThinkingServerTests
         }
 
         /// <summary>Lets the loop take one step at a time until <paramref name="condition"/> holds.</summary>
-        public async Task StepUntilAsync(Func<bool> condition)
-        {
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            while (!condition())
-            {
-                Assert.True(DateTime.UtcNow < deadline, "The condition never held.");
-                if (_steps.CurrentCount == 0)
-                    _steps.Release();
-                await Task.Delay(10);
-            }
-        }
+        public Task StepUntilAsync(Func<bool> condition) => UntilAsync(condition, stepping: true);
 
-        public async Task UntilAsync(Func<bool> condition)
+        /// <summary>Waits, the loop held or released as it is, until <paramref name="condition"/> holds.</summary>
+        public async Task UntilAsync(Func<bool> condition, bool stepping = false)
         {
             var deadline = DateTime.UtcNow.AddSeconds(30);
             while (!condition())
             {
                 Assert.True(DateTime.UtcNow < deadline, "The condition never held.");
+                if (stepping && _steps.CurrentCount == 0)
+                    _steps.Release();
                 await Task.Delay(10);
             }
         }
