@@ -394,10 +394,7 @@ public sealed class BatchScheduler : IAsyncDisposable
             {
                 PublishEvents(request, sequence, sequence.Events, sequence.Logprob);
                 if (sequence.Ending is { } ending)
-                {
-                    sequence.Finished = ending;
-                    request.Publish(new ChoiceFinished(sequence.Index, ending, sequence.Summary));
-                }
+                    End(request, sequence, ending);
             }
         }
         for (var i = _active.Count - 1; i >= 0; i--)
@@ -529,6 +526,12 @@ public sealed class BatchScheduler : IAsyncDisposable
         var events = new List<ModeEvent>();
         sequence.Reply.Finish(endedNaturally, events);
         PublishEvents(request, sequence, events, null);
+        End(request, sequence, reason, error);
+    }
+
+    /// <summary>Marks <paramref name="sequence"/> finished and tells the client why.</summary>
+    private static void End(ActiveRequest request, Sequence sequence, FinishReason reason, string? error = null)
+    {
         sequence.Finished = reason;
         request.Publish(new ChoiceFinished(sequence.Index, reason, sequence.Summary, error));
     }
@@ -553,10 +556,7 @@ public sealed class BatchScheduler : IAsyncDisposable
     private void Fail(ActiveRequest request, IEnumerable<Sequence> sequences, string message)
     {
         foreach (var sequence in sequences.Where(s => s.Finished is null).ToList())
-        {
-            sequence.Finished = FinishReason.Error;
-            request.Publish(new ChoiceFinished(sequence.Index, FinishReason.Error, sequence.Summary, message));
-        }
+            End(request, sequence, FinishReason.Error, message);
         if (request.IsFinished)
             Complete(request, keepCache: false);
     }
