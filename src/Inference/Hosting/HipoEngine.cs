@@ -102,14 +102,14 @@ public sealed class HipoEngine(ModelOptions model, InferenceOptions inference, R
     public void ConfigureNative() => NativeBackend.Configure(model, loggers.CreateLogger("HiPO.Inference.Native"));
 
     /// <summary>
-    /// Loads <paramref name="path"/> (a GGUF fetched elsewhere, e.g. from the hub), or the configured model when null, and
-    /// serves it with the reasoning format <paramref name="effective"/>.
+    /// Loads <paramref name="path"/> (the configured model, see <see cref="ResolveModelPath"/>, or a GGUF fetched from the
+    /// hub) and serves it with the reasoning format <paramref name="effective"/>.
     /// </summary>
-    public async Task LoadAsync(string? path, EffectiveReasoning effective, CancellationToken cancellation)
+    public async Task LoadAsync(string path, EffectiveReasoning effective, CancellationToken cancellation)
     {
         try
         {
-            path ??= ResolveModelPath();
+            // A hub path was not checked yet: a cached download is used as it is.
             ModelFile.Validate(path);
             ConfigureNative();
             var parameters = CreateParameters(path, model, inference);
