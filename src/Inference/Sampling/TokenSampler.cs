@@ -53,12 +53,15 @@ internal sealed class TokenSampler : IDisposable
     private float[] _values = [];
 
     private readonly int[] _endOfGeneration;
+    // The bias as an array, in the dictionary's order: enumerated per token without an enumerator's allocation.
+    private readonly KeyValuePair<int, float>[] _logitBias;
 
     /// <param name="endOfGeneration">The tokens that end generation, banned where the caller says the reply may not end yet.</param>
     public TokenSampler(SamplingSettings settings, uint seed, GrammarConstraint? grammar, int[]? endOfGeneration = null)
     {
         _settings = settings;
         _endOfGeneration = endOfGeneration ?? [];
+        _logitBias = [.. settings.LogitBias];
         _random = new Random(unchecked((int)seed));
         Grammar = grammar;
         _penalized = settings.RepetitionPenalty != 1f || settings.FrequencyPenalty != 0f || settings.PresencePenalty != 0f;
@@ -351,7 +354,7 @@ internal sealed class TokenSampler : IDisposable
     private void CollectOverrides(ReadOnlySpan<float> logits)
     {
         _overrides.Clear();
-        foreach (var (id, bias) in _settings.LogitBias)
+        foreach (var (id, bias) in _logitBias)
         {
             if ((uint)id < (uint)logits.Length)
                 _overrides[id] = logits[id] + bias;

@@ -34,6 +34,7 @@ public sealed class BatchScheduler : IAsyncDisposable
     private readonly int _batchSize;
     private readonly BudgetClosing _budgetClosing;
     private readonly int[] _endOfGeneration;
+    private readonly bool[] _endsGeneration;
     private readonly AdaptiveThinking _adaptive;
 
     private readonly RequestQueue _queue;
@@ -77,6 +78,9 @@ public sealed class BatchScheduler : IAsyncDisposable
         _sampler = new StepSampler(weights, _budgetClosing);
         var vocab = weights.NativeHandle.Vocab;
         _endOfGeneration = [.. Enumerable.Range(0, vocab.Count).Where(id => ((LLamaToken)id).IsEndOfGeneration(vocab))];
+        _endsGeneration = new bool[vocab.Count];
+        foreach (var id in _endOfGeneration)
+            _endsGeneration[id] = true;
         _thread = new Thread(Run) { IsBackground = true, Name = "hipo-decode-loop" };
         _thread.Start();
     }
@@ -345,7 +349,7 @@ public sealed class BatchScheduler : IAsyncDisposable
             }
             _maxSequenceId = Math.Max(_maxSequenceId, (int)conversation.ConversationId);
             request.Prefilled = request.CachedTokens = kvTokens.Count;
-            request.Sequences.Add(new Sequence(0, conversation, kvTokens, request.Request, request.TakeGrammar(), _weights, _endOfGeneration));
+            request.Sequences.Add(new Sequence(0, conversation, kvTokens, request.Request, request.TakeGrammar(), _weights, _endOfGeneration, _endsGeneration));
             request.AdmittedAt = Stopwatch.GetTimestamp();
             _active.Add(request);
             _ledger.Reserve(request);
@@ -414,7 +418,7 @@ public sealed class BatchScheduler : IAsyncDisposable
         {
             var fork = main.Conversation.Fork();
             _maxSequenceId = Math.Max(_maxSequenceId, (int)fork.ConversationId);
-            request.Sequences.Add(new Sequence(index, fork, [.. main.KvTokens], request.Request, request.TakeGrammar(), _weights, _endOfGeneration));
+            request.Sequences.Add(new Sequence(index, fork, [.. main.KvTokens], request.Request, request.TakeGrammar(), _weights, _endOfGeneration, _endsGeneration));
         }
         foreach (var sequence in request.Sequences)
         {
