@@ -50,8 +50,9 @@ public sealed class HipoEngine(ModelOptions model, InferenceOptions inference, R
     public DateTimeOffset Created { get; } = DateTimeOffset.UtcNow;
 
     /// <summary>The reasoning format in force: the configured one until <see cref="LoadAsync"/> settles it for the model.</summary>
-    public EffectiveReasoning Reasoning { get; private set; } = new(reasoning);
+    public EffectiveReasoning Reasoning => Renderer.Reasoning;
 
+    /// <summary>Renders prompts in the <see cref="Reasoning"/> format in force; replaced, with it, by <see cref="LoadAsync"/>.</summary>
     public HipoPromptRenderer Renderer { get; private set; } = new(new EffectiveReasoning(reasoning));
 
     /// <summary>Load-adaptive thinking: the decode loop moves its pressure level, request mapping asks it for each request's mode.</summary>
@@ -102,14 +103,14 @@ public sealed class HipoEngine(ModelOptions model, InferenceOptions inference, R
     public void ConfigureNative() => NativeBackend.Configure(model, loggers.CreateLogger("HiPO.Inference.Native"));
 
     /// <summary>
-    /// Loads <paramref name="path"/> (a GGUF fetched elsewhere, e.g. from the hub), or the configured model when null, and
-    /// serves it with the reasoning format <paramref name="effective"/>.
+    /// Loads <paramref name="path"/> (the configured model, see <see cref="ResolveModelPath"/>, or a GGUF fetched from the
+    /// hub) and serves it with the reasoning format <paramref name="effective"/>.
     /// </summary>
-    public async Task LoadAsync(string? path, EffectiveReasoning effective, CancellationToken cancellation)
+    public async Task LoadAsync(string path, EffectiveReasoning effective, CancellationToken cancellation)
     {
         try
         {
-            path ??= ResolveModelPath();
+            // A hub path was not checked yet: a cached download is used as it is.
             ModelFile.Validate(path);
             ConfigureNative();
             var parameters = CreateParameters(path, model, inference);
@@ -143,7 +144,6 @@ public sealed class HipoEngine(ModelOptions model, InferenceOptions inference, R
             if (adaptive.Enabled)
                 _logger.LogInformation("Load-adaptive thinking on: {Policy}", adaptive);
             var tokenizer = new PromptTokenizer(_weights);
-            Reasoning = effective;
             Renderer = new HipoPromptRenderer(effective);
             _scheduler = new BatchScheduler(_weights, parameters, inference, Reasoning, tokenizer, loggers.CreateLogger<BatchScheduler>(), Adaptive);
             _scheduler.Failed += reason =>

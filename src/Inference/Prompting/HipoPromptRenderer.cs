@@ -9,6 +9,9 @@ namespace HiPO.Inference.Prompting;
 /// </summary>
 public sealed class HipoPromptRenderer(EffectiveReasoning options)
 {
+    /// <summary>The reasoning format the prompts are written in.</summary>
+    public EffectiveReasoning Reasoning => options;
+
     /// <param name="tools">Function definitions, each a <c>{"type": "function", "function": {...}}</c> JSON text, offered in the system turn as Qwen's template does.</param>
     public RenderedPrompt Render(IReadOnlyList<ChatTurn> turns, ThinkModeRequest mode, IReadOnlyList<string>? tools = null)
     {

@@ -71,7 +71,7 @@ internal sealed unsafe class GrammarConstraint : IDisposable
     /// <summary>Copies <paramref name="logits"/> into <paramref name="masked"/>, every token the grammar refuses set to negative infinity.</summary>
     public void Mask(ReadOnlySpan<float> logits, Span<float> masked)
     {
-        var scratch = _vocabularyScratch is { } s && s.Length >= logits.Length ? s : _vocabularyScratch = new TokenData[logits.Length];
+        var scratch = ScratchBuffer.Of(ref _vocabularyScratch, logits.Length);
         for (var id = 0; id < logits.Length; id++)
             scratch[id] = new TokenData { Id = id, Logit = logits[id] };
         fixed (TokenData* data = scratch)

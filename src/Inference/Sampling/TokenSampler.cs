@@ -53,12 +53,15 @@ internal sealed class TokenSampler : IDisposable
     private float[] _values = [];
 
     private readonly int[] _endOfGeneration;
+    // The bias as an array, in the dictionary's order: enumerated per token without an enumerator's allocation.
+    private readonly KeyValuePair<int, float>[] _logitBias;
 
     /// <param name="endOfGeneration">The tokens that end generation, banned where the caller says the reply may not end yet.</param>
     public TokenSampler(SamplingSettings settings, uint seed, GrammarConstraint? grammar, int[]? endOfGeneration = null)
     {
         _settings = settings;
         _endOfGeneration = endOfGeneration ?? [];
+        _logitBias = [.. settings.LogitBias];
         _random = new Random(unchecked((int)seed));
         Grammar = grammar;
         _penalized = settings.RepetitionPenalty != 1f || settings.FrequencyPenalty != 0f || settings.PresencePenalty != 0f;
@@ -84,7 +87,7 @@ internal sealed class TokenSampler : IDisposable
         {
             if (!grammar.Allows(token))
             {
-                var masked = Scratch(ref _maskedScratch, logits.Length);
+                var masked = ScratchBuffer.Of(ref _maskedScratch, logits.Length);
                 grammar.Mask(logits, masked);
                 foreach (var id in _overrides.Keys.ToArray())
                 {
@@ -206,20 +209,20 @@ internal sealed class TokenSampler : IDisposable
     {
         if (_overrides.Count > 0)
         {
-            var adjusted = Scratch(ref _adjustedScratch, logits.Length);
+            var adjusted = ScratchBuffer.Of(ref _adjustedScratch, logits.Length);
             logits.CopyTo(adjusted);
             foreach (var (id, value) in _overrides)
                 adjusted[id] = value;
             logits = adjusted;
         }
         var max = TensorPrimitives.Max(logits);
-        var weights = Scratch(ref _weightScratch, logits.Length);
+        var weights = ScratchBuffer.Of(ref _weightScratch, logits.Length);
         TensorPrimitives.Subtract(logits, max, weights);
         var cut = _settings.MinP > 0f ? max + MathF.Log(_settings.MinP) : float.NegativeInfinity;
         if (_settings.TopP < 1f)
         {
             // Probabilities at temperature 1 (what llama.cpp's top-p uses), then the same buffer gets the draw's weights.
-            var offsets = Scratch(ref _offsetScratch, logits.Length);
+            var offsets = ScratchBuffer.Of(ref _offsetScratch, logits.Length);
             weights.CopyTo(offsets);
             TensorPrimitives.Exp(offsets, weights);
             // A trained model's nucleus is usually a handful of tokens: when the best few already hold top_p of the
@@ -269,7 +272,7 @@ internal sealed class TokenSampler : IDisposable
     /// </summary>
     private static float TopPCut(ReadOnlySpan<float> logits, ReadOnlySpan<float> offsets, ReadOnlySpan<float> probabilities, float max, float p)
     {
-        var members = _memberScratch is { } m && m.Length >= logits.Length ? m : _memberScratch = new int[logits.Length];
+        var members = ScratchBuffer.Of(ref _memberScratch, logits.Length);
         var count = 0;
         for (var id = 0; id < offsets.Length; id++)
         {
@@ -277,7 +280,7 @@ internal sealed class TokenSampler : IDisposable
                 members[count++] = id;
         }
         var total = 0.0;
-        foreach (var id in members.AsSpan(0, count))
+        foreach (var id in members[..count])
             total += probabilities[id];
         var goal = p * total;
         var cumulative = 0.0;
@@ -289,7 +292,7 @@ internal sealed class TokenSampler : IDisposable
         {
             mass.Clear();
             var scale = HistogramBins / width;
-            foreach (var id in members.AsSpan(0, count))
+            foreach (var id in members[..count])
                 mass[Math.Min(HistogramBins - 1, (int)((-offsets[id] - low) * scale))] += probabilities[id];
             var boundary = 0;
             while (boundary < HistogramBins - 1 && cumulative + mass[boundary] < goal)
@@ -307,8 +310,8 @@ internal sealed class TokenSampler : IDisposable
         }
 
         // Order the few remaining tokens, best first, and walk them until the goal is covered.
-        var remaining = members.AsSpan(0, count);
-        var keys = (_keyScratch is { } k && k.Length >= count ? k : _keyScratch = new float[Math.Max(count, 256)]).AsSpan(0, count);
+        var remaining = members[..count];
+        var keys = ScratchBuffer.Of(ref _keyScratch, count, minimum: 256);
         for (var i = 0; i < count; i++)
             keys[i] = -logits[remaining[i]];
         keys.Sort(remaining);
@@ -351,7 +354,7 @@ internal sealed class TokenSampler : IDisposable
     private void CollectOverrides(ReadOnlySpan<float> logits)
     {
         _overrides.Clear();
-        foreach (var (id, bias) in _settings.LogitBias)
+        foreach (var (id, bias) in _logitBias)
         {
             if ((uint)id < (uint)logits.Length)
                 _overrides[id] = logits[id] + bias;
@@ -380,12 +383,5 @@ internal sealed class TokenSampler : IDisposable
         _window[slot] = token;
         _windowCounts[token] = _windowCounts.GetValueOrDefault(token) + 1;
         _windowCount++;
-    }
-
-    private static Span<float> Scratch(ref float[]? buffer, int length)
-    {
-        if (buffer is null || buffer.Length < length)
-            buffer = new float[length];
-        return buffer.AsSpan(0, length);
     }
 }

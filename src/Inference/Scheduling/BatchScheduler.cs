@@ -34,6 +34,7 @@ public sealed class BatchScheduler : IAsyncDisposable
     private readonly int _batchSize;
     private readonly BudgetClosing _budgetClosing;
     private readonly int[] _endOfGeneration;
+    private readonly bool[] _endsGeneration;
     private readonly AdaptiveThinking _adaptive;
 
     private readonly RequestQueue _queue;
@@ -77,6 +78,9 @@ public sealed class BatchScheduler : IAsyncDisposable
         _sampler = new StepSampler(weights, _budgetClosing);
         var vocab = weights.NativeHandle.Vocab;
         _endOfGeneration = [.. Enumerable.Range(0, vocab.Count).Where(id => ((LLamaToken)id).IsEndOfGeneration(vocab))];
+        _endsGeneration = new bool[vocab.Count];
+        foreach (var id in _endOfGeneration)
+            _endsGeneration[id] = true;
         _thread = new Thread(Run) { IsBackground = true, Name = "hipo-decode-loop" };
         _thread.Start();
     }
@@ -345,7 +349,7 @@ public sealed class BatchScheduler : IAsyncDisposable
             }
             _maxSequenceId = Math.Max(_maxSequenceId, (int)conversation.ConversationId);
             request.Prefilled = request.CachedTokens = kvTokens.Count;
-            request.Sequences.Add(new Sequence(0, conversation, kvTokens, request.Request, request.TakeGrammar(), _weights, _endOfGeneration));
+            request.Sequences.Add(new Sequence(0, conversation, kvTokens, request.Request, request.TakeGrammar(), _weights, _endOfGeneration, _endsGeneration));
             request.AdmittedAt = Stopwatch.GetTimestamp();
             _active.Add(request);
             _ledger.Reserve(request);
@@ -394,10 +398,7 @@ public sealed class BatchScheduler : IAsyncDisposable
             {
                 PublishEvents(request, sequence, sequence.Events, sequence.Logprob);
                 if (sequence.Ending is { } ending)
-                {
-                    sequence.Finished = ending;
-                    request.Publish(new ChoiceFinished(sequence.Index, ending, sequence.Summary));
-                }
+                    End(request, sequence, ending);
             }
         }
         for (var i = _active.Count - 1; i >= 0; i--)
@@ -417,7 +418,7 @@ public sealed class BatchScheduler : IAsyncDisposable
         {
             var fork = main.Conversation.Fork();
             _maxSequenceId = Math.Max(_maxSequenceId, (int)fork.ConversationId);
-            request.Sequences.Add(new Sequence(index, fork, [.. main.KvTokens], request.Request, request.TakeGrammar(), _weights, _endOfGeneration));
+            request.Sequences.Add(new Sequence(index, fork, [.. main.KvTokens], request.Request, request.TakeGrammar(), _weights, _endOfGeneration, _endsGeneration));
         }
         foreach (var sequence in request.Sequences)
         {
@@ -529,6 +530,12 @@ public sealed class BatchScheduler : IAsyncDisposable
         var events = new List<ModeEvent>();
         sequence.Reply.Finish(endedNaturally, events);
         PublishEvents(request, sequence, events, null);
+        End(request, sequence, reason, error);
+    }
+
+    /// <summary>Marks <paramref name="sequence"/> finished and tells the client why.</summary>
+    private static void End(ActiveRequest request, Sequence sequence, FinishReason reason, string? error = null)
+    {
         sequence.Finished = reason;
         request.Publish(new ChoiceFinished(sequence.Index, reason, sequence.Summary, error));
     }
@@ -553,10 +560,7 @@ public sealed class BatchScheduler : IAsyncDisposable
     private void Fail(ActiveRequest request, IEnumerable<Sequence> sequences, string message)
     {
         foreach (var sequence in sequences.Where(s => s.Finished is null).ToList())
-        {
-            sequence.Finished = FinishReason.Error;
-            request.Publish(new ChoiceFinished(sequence.Index, FinishReason.Error, sequence.Summary, message));
-        }
+            End(request, sequence, FinishReason.Error, message);
         if (request.IsFinished)
             Complete(request, keepCache: false);
     }

@@ -1,23 +1,24 @@
 using HiPO.Inference.Prompting;
+using HiPO.Inference.Sampling;
 
 namespace HiPO.Inference.Scheduling;
 
 /// <summary>
 /// Sampling settings of one request. The API layer fills every field, from the request or the model's
-/// <see cref="Sampling.SamplingDefaults"/>; the initial values here are HiPO's recommendation.
+/// <see cref="SamplingDefaults"/>; the initial values here are HiPO's recommendation (<see cref="SamplingDefaults.Fallback"/>).
 /// </summary>
 public sealed record SamplingSettings
 {
     /// <summary>0 samples greedily (argmax).</summary>
-    public float Temperature { get; init; } = 0.6f;
-    public float TopP { get; init; } = 0.95f;
+    public float Temperature { get; init; } = SamplingDefaults.Fallback.Temperature;
+    public float TopP { get; init; } = SamplingDefaults.Fallback.TopP;
     /// <summary>0 turns top-k off (the whole vocabulary is a candidate).</summary>
-    public int TopK { get; init; } = 20;
-    public float MinP { get; init; }
+    public int TopK { get; init; } = SamplingDefaults.Fallback.TopK;
+    public float MinP { get; init; } = SamplingDefaults.Fallback.MinP;
     public uint? Seed { get; init; }
     public float PresencePenalty { get; init; }
     public float FrequencyPenalty { get; init; }
-    public float RepetitionPenalty { get; init; } = 1f;
+    public float RepetitionPenalty { get; init; } = SamplingDefaults.Fallback.RepetitionPenalty;
     public IReadOnlyDictionary<int, float> LogitBias { get; init; } = new Dictionary<int, float>();
 }
 

@@ -14,7 +14,7 @@ internal static class Logprobs
     public static TokenLogprob Of(ReadOnlySpan<float> logits, int token, int top, SafeLlamaModelHandle.Vocabulary vocab)
     {
         var max = TensorPrimitives.Max(logits);
-        var scratch = _scratch is { } s && s.Length >= logits.Length ? s.AsSpan(0, logits.Length) : (_scratch = new float[logits.Length]).AsSpan();
+        var scratch = ScratchBuffer.Of(ref _scratch, logits.Length);
         TensorPrimitives.Subtract(logits, max, scratch);
         TensorPrimitives.Exp(scratch, scratch);
         var logSum = max + MathF.Log(TensorPrimitives.Sum(scratch));

@@ -16,6 +16,10 @@ internal sealed class PrefixCache(int capacity) : IDisposable
 
     public int Count => _entries.Count;
 
+    /// <summary>
+    /// The entries' tokens summed: an upper bound on the KV cells they hold, since entries forked from one another share
+    /// their common prefix's cells and each counts them (as <see cref="SchedulerSnapshot.KvCellsUsed"/>, summed per sequence, does).
+    /// </summary>
     public int Cells => _entries.Sum(e => e.Tokens.Count);
 
     public void Add(Conversation conversation, List<LLamaToken> tokens)

@@ -15,9 +15,13 @@ internal sealed class Sequence : IDisposable
     private readonly TokenSampler _sampler;
     private readonly StreamingTokenDecoder _decoder;
     private readonly int? _topLogprobs;
+    private readonly bool[] _endsGeneration;
 
-    public Sequence(int index, Conversation conversation, List<LLamaToken> kvTokens, GenerationRequest request, GrammarConstraint? grammar, LLamaWeights weights, int[] endOfGeneration)
+    /// <param name="endOfGeneration">The tokens that end generation.</param>
+    /// <param name="endsGeneration">The same set indexed by token id, so that each sampled token is checked without a native call.</param>
+    public Sequence(int index, Conversation conversation, List<LLamaToken> kvTokens, GenerationRequest request, GrammarConstraint? grammar, LLamaWeights weights, int[] endOfGeneration, bool[] endsGeneration)
     {
+        _endsGeneration = endsGeneration;
         Index = index;
         Conversation = conversation;
         KvTokens = kvTokens;
@@ -74,13 +78,13 @@ internal sealed class Sequence : IDisposable
     /// ends. Like <see cref="Pick"/> it touches only this sequence, so it runs beside the other sequences' work; the
     /// loop publishes <see cref="Events"/> and <see cref="Ending"/> afterwards.
     /// </summary>
-    public void Advance(LLamaToken token, TokenLogprob? logprob, int maxTokens, int? maxReasoningTokens, BudgetClosing closing, SafeLlamaModelHandle.Vocabulary vocab)
+    public void Advance(LLamaToken token, TokenLogprob? logprob, int maxTokens, int? maxReasoningTokens, BudgetClosing closing)
     {
         Events.Clear();
         Logprob = logprob;
         Ending = null;
         Generated++;
-        if (token.IsEndOfGeneration(vocab))
+        if ((uint)(int)token < (uint)_endsGeneration.Length && _endsGeneration[(int)token])
         {
             End(FinishReason.Stop, endedNaturally: true);
             return;

@@ -60,7 +60,7 @@ internal sealed class StepSampler(LLamaWeights weights, BudgetClosing closing)
         {
             Fault?.Invoke(sequence.Index);
             var (token, logprob) = sequence.Pick(new ReadOnlySpan<float>((void*)row, vocabularySize), _vocab);
-            sequence.Advance(token, logprob, request.MaxTokens, request.Request.MaxReasoningTokens, closing, _vocab);
+            sequence.Advance(token, logprob, request.MaxTokens, request.Request.MaxReasoningTokens, closing);
             return null;
         }
         catch (Exception e)

@@ -23,6 +23,9 @@ public sealed class JsonSchemaGrammar
     /// </summary>
     public const int MaxRepetitions = 1999;
 
+    /// <summary>An upper repetition bound lowered to <see cref="MaxRepetitions"/>: the output stays valid, within what llama.cpp accepts.</summary>
+    internal static int? CapRepetitions(int? max) => max is { } m ? Math.Min(m, MaxRepetitions) : null;
+
     // char excludes what is not Unicode text although llama.cpp's UTF-8 decoder or JSON's syntax lets it through:
     // surrogates (raw or as \u escapes) and code points past U+10FFFF.
     private const string Primitives = """
@@ -372,7 +375,7 @@ public sealed class JsonSchemaGrammar
     {
         if (min > MaxRepetitions)
             throw Refuse(path, minKeyword, $"is {min}, above the limit of {MaxRepetitions}");
-        return (min, max is { } m ? Math.Min(m, MaxRepetitions) : null);
+        return (min, CapRepetitions(max));
     }
 
     /// <summary>The repetition of one item after the first: <paramref name="low"/> and <paramref name="high"/> count all items.</summary>

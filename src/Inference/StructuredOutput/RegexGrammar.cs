@@ -78,7 +78,7 @@ internal sealed class RegexGrammar
         var high = maxLength is { } m ? Math.Min(repeat.Max ?? int.MaxValue, m - fixedLength) : repeat.Max;
         if (high < low || low > JsonSchemaGrammar.MaxRepetitions)
             return null;
-        return new Sequence([.. items.Select(i => i == repeat ? new Repeat(repeat.Item, low, high is { } h ? Math.Min(h, Math.Max(low, JsonSchemaGrammar.MaxRepetitions)) : null) : i)]);
+        return new Sequence([.. items.Select(i => i == repeat ? new Repeat(repeat.Item, low, JsonSchemaGrammar.CapRepetitions(high)) : i)]);
     }
 
     private static IEnumerable<Node> Flatten(Node node) => node is Sequence s ? s.Items.SelectMany(Flatten) : [node];
@@ -194,7 +194,7 @@ internal sealed class RegexGrammar
         if (min > JsonSchemaGrammar.MaxRepetitions)
             throw Refuse($"a repetition of at least {min} exceeds the limit of {JsonSchemaGrammar.MaxRepetitions}");
         // A shorter upper bound keeps the language a subset of the pattern's, and within what llama.cpp accepts.
-        return new Repeat(item, min, max is { } m ? Math.Min(m, Math.Max(min, JsonSchemaGrammar.MaxRepetitions)) : null);
+        return new Repeat(item, min, JsonSchemaGrammar.CapRepetitions(max));
     }
 
     /// <summary><c>{n}</c>, <c>{n,}</c> or <c>{n,m}</c>; null (and nothing consumed) when the brace is a literal.</summary>
