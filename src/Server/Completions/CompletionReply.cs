@@ -1,5 +1,4 @@
 using System.Net.ServerSentEvents;
-using System.Security.Cryptography;
 using HiPO.Inference.Scheduling;
 using HiPO.Server.Generation;
 using HiPO.Server.OpenAI;
@@ -10,7 +9,7 @@ namespace HiPO.Server.Completions;
 internal sealed class CompletionReply(CompletionPlan plan, ReplyContext context)
     : ChunkedReply<TextCompletion, TextChoice>(context, OpenAiJsonContext.Default.TextCompletion, plan.IncludeUsage)
 {
-    private readonly string _id = "cmpl-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
+    private readonly string _id = WireIds.New("cmpl-");
     private readonly TextChoiceAccumulator[] _choices = [.. Enumerable.Range(0, plan.Generation.Choices).Select(i => new TextChoiceAccumulator(i, plan.Echo))];
 
     public override IEnumerable<SseItem<SseData>> Opening() => plan.Echo is { } echo
