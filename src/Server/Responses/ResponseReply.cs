@@ -19,6 +19,7 @@ internal sealed class ResponseReply(ResponsePlan plan, ReplyContext context, Wir
     private readonly ResponseOutputBuilder _output = new(plan.Chat.IncludeReasoning, plan.Summary is not null);
     private ChoiceFinished? _finished;
     private GenerationUsage? _usage;
+    private readonly List<ResponseStreamEvent> _streamed = [];
 
     public override IEnumerable<SseItem<SseData>> Opening()
     {
@@ -29,25 +30,29 @@ internal sealed class ResponseReply(ResponsePlan plan, ReplyContext context, Wir
     /// <remarks>The output builder runs for a whole response too: its items are the response's output.</remarks>
     public override void Track(GenerationUpdate update, List<SseItem<SseData>>? events)
     {
+        var streamed = events is null ? null : _streamed;
         foreach (var delta in Follow(update))
-            foreach (var e in _output.Add(delta))
-                events?.Add(Event(e));
+            _output.Add(delta, streamed);
+        Write(streamed, events);
     }
 
     public override IEnumerable<SseItem<SseData>> Closing()
     {
-        var (result, closing) = Complete();
-        return [.. closing.Select(Event), Event(Stamp(result.Status switch
+        var closing = new List<SseItem<SseData>>();
+        var result = Complete(_streamed);
+        Write(_streamed, closing);
+        closing.Add(Event(Stamp(result.Status switch
         {
             "completed" => "response.completed",
             "incomplete" => "response.incomplete",
             _ => "response.failed",
-        }, result))];
+        }, result)));
+        return closing;
     }
 
     public override IResult Result(HttpContext http)
     {
-        var (result, _) = Complete();
+        var result = Complete(null);
         return result.Error is { } error
             ? ApiException.Unavailable(error.Message, "engine_error", TimeSpan.FromSeconds(1)).ToResult(http)
             : TypedResults.Json(result, wire.Response);
@@ -75,13 +80,13 @@ internal sealed class ResponseReply(ResponsePlan plan, ReplyContext context, Wir
         }
     }
 
-    /// <summary>The finished response (stored when the request asks so) and the events that close the items still open.</summary>
-    private (ResponseObject Result, IReadOnlyList<ResponseStreamEvent> Closing) Complete()
+    /// <summary>The finished response (stored when the request asks so); when streaming, adds the events that close the items still open.</summary>
+    private ResponseObject Complete(List<ResponseStreamEvent>? closing)
     {
         var error = _finished?.Error ?? (_usage is null ? "The request was not completed." : null);
         var truncated = _finished?.Reason == FinishReason.Length;
         var status = error is not null ? "failed" : truncated ? "incomplete" : "completed";
-        var closing = _output.Finish(status == "completed" ? "completed" : "incomplete");
+        _output.Finish(status == "completed" ? "completed" : "incomplete", closing);
         var message = _choice.ToChoice().Message;
         var result = Snapshot(status) with
         {
@@ -97,7 +102,7 @@ internal sealed class ResponseReply(ResponsePlan plan, ReplyContext context, Wir
         };
         if (plan.Store)
             store.Add(result, [.. plan.Conversation, Reply()], owner);
-        return (result, closing);
+        return result;
     }
 
     /// <summary>The response object without output, as <c>response.created</c> and <c>response.in_progress</c> carry it.</summary>
@@ -127,7 +132,18 @@ internal sealed class ResponseReply(ResponsePlan plan, ReplyContext context, Wir
         };
     }
 
-    private ResponseStreamEvent Stamp(string type, ResponseObject response) => _output.Stamp(new ResponseStreamEvent { Type = type, Response = response });
+    private ResponseStreamEvent Stamp(string type, ResponseObject response) =>
+        new() { Type = type, SequenceNumber = _output.NextSequenceNumber(), Response = response };
+
+    /// <summary>Moves the builder's events to the stream's.</summary>
+    private void Write(List<ResponseStreamEvent>? streamed, List<SseItem<SseData>>? events)
+    {
+        if (streamed is null || events is null)
+            return;
+        foreach (var e in streamed)
+            events.Add(Event(e));
+        streamed.Clear();
+    }
 
     /// <summary>The reply as the assistant turn a continuation renders: its answer and its function calls (reasoning never returns to the prompt).</summary>
     private ChatMessageInput Reply()
