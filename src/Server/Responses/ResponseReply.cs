@@ -12,13 +12,11 @@ namespace HiPO.Server.Responses;
 /// becomes the response object (<c>completed</c>, <c>incomplete</c> for length, <c>failed</c> for an engine error), kept in the
 /// store when the request asks so.
 /// </summary>
-internal sealed class ResponseReply(ResponsePlan plan, ReplyContext context, WireFormat wire, ResponseStore store, string? owner) : GenerationReply
+internal sealed class ResponseReply(ResponsePlan plan, ReplyContext context, WireFormat wire, ResponseStore store, string? owner) : GenerationReply(context)
 {
     private readonly string _id = ResponseIds.New(ResponseIds.ResponsePrefix);
     private readonly ChoiceAccumulator _choice = new(0, plan.Chat);
     private readonly ResponseOutputBuilder _output = new(plan.Chat.IncludeReasoning, plan.Summary is not null);
-    private ChoiceFinished? _finished;
-    private GenerationUsage? _usage;
     private readonly List<ResponseStreamEvent> _streamed = [];
 
     public override IEnumerable<SseItem<SseData>> Opening()
@@ -28,10 +26,10 @@ internal sealed class ResponseReply(ResponsePlan plan, ReplyContext context, Wir
     }
 
     /// <remarks>The output builder runs for a whole response too: its items are the response's output.</remarks>
-    public override void Track(GenerationUpdate update, List<SseItem<SseData>>? events)
+    protected override void Follow(GenerationUpdate update, List<SseItem<SseData>>? events)
     {
         var streamed = events is null ? null : _streamed;
-        foreach (var delta in Follow(update))
+        foreach (var delta in Deltas(update))
             _output.Add(delta, streamed);
         Write(streamed, events);
     }
@@ -54,37 +52,27 @@ internal sealed class ResponseReply(ResponsePlan plan, ReplyContext context, Wir
     {
         var result = Complete(null);
         return result.Error is { } error
-            ? ApiException.Unavailable(error.Message, "engine_error", TimeSpan.FromSeconds(1)).ToResult(http)
+            ? Unavailable(error.Message, http)
             : TypedResults.Json(result, wire.Response);
     }
 
+    protected override void Completed(GenerationUsage usage) =>
+        Context.Telemetry.Completed(_id, Context.Model, plan.Chat.DecisionSource, usage, Finished, plan.Chat.Generation.Prompt.Text, _choice.Content,
+            plan.Chat.AdaptiveAction);
+
     /// <summary>Follows an update through the choice; returns the deltas it releases.</summary>
-    private IReadOnlyList<ChatDelta> Follow(GenerationUpdate update)
+    private IReadOnlyList<ChatDelta> Deltas(GenerationUpdate update) => update switch
     {
-        switch (update)
-        {
-            case ReplyUpdate reply:
-                if (reply.Event.Text.Length > 0)
-                    context.Telemetry.OnText();
-                return _choice.Add(reply);
-            case ChoiceFinished finished:
-                _finished = finished;
-                return _choice.Finish(finished);
-            case GenerationCompleted completed:
-                _usage = completed.Usage;
-                context.Telemetry.Completed(_id, context.Model, plan.Chat.DecisionSource, completed.Usage, _finished is null ? [] : [_finished],
-                    plan.Chat.Generation.Prompt.Text, _choice.Content, plan.Chat.AdaptiveAction);
-                return [];
-            default:
-                return [];
-        }
-    }
+        ReplyUpdate reply => _choice.Add(reply),
+        ChoiceFinished finished => _choice.Finish(finished),
+        _ => [],
+    };
 
     /// <summary>The finished response (stored when the request asks so); when streaming, adds the events that close the items still open.</summary>
     private ResponseObject Complete(List<ResponseStreamEvent>? closing)
     {
-        var error = _finished?.Error ?? (_usage is null ? "The request was not completed." : null);
-        var truncated = _finished?.Reason == FinishReason.Length;
+        var error = EngineError;
+        var truncated = Finished.LastOrDefault()?.Reason == FinishReason.Length;
         var status = error is not null ? "failed" : truncated ? "incomplete" : "completed";
         _output.Finish(status == "completed" ? "completed" : "incomplete", closing);
         var message = _choice.ToChoice().Message;
@@ -93,7 +81,7 @@ internal sealed class ResponseReply(ResponsePlan plan, ReplyContext context, Wir
             Output = [.. _output.Output],
             Error = error is null ? null : new ResponseError("server_error", error),
             IncompleteDetails = truncated && error is null ? new IncompleteDetails("max_output_tokens") : null,
-            Usage = _usage is { } usage ? Usage(usage) : null,
+            Usage = CompletedUsage is { } usage ? Usage(usage) : null,
             ThinkMode = message.ThinkMode,
             ThinkModeReason = message.ThinkModeReason,
             ThinkModeSource = message.ThinkModeSource,
@@ -112,11 +100,11 @@ internal sealed class ResponseReply(ResponsePlan plan, ReplyContext context, Wir
         return new ResponseObject
         {
             Id = _id,
-            CreatedAt = context.Created,
+            CreatedAt = Context.Created,
             Status = status,
             Instructions = request.Instructions,
             MaxOutputTokens = request.MaxOutputTokens,
-            Model = context.Model,
+            Model = Context.Model,
             Output = [],
             ParallelToolCalls = request.ParallelToolCalls != false,
             PreviousResponseId = request.PreviousResponseId,
