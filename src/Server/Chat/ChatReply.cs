@@ -42,7 +42,7 @@ internal sealed class ChatReply(ChatPlan plan, ReplyContext context, WireFormat 
 
     protected override void Completed(GenerationUsage usage) =>
         Context.Telemetry.Completed(_id, Context.Model, plan.DecisionSource, usage, [.. Finished.OrderBy(f => f.Choice)],
-            plan.Generation.Prompt.Text, _choices[0].Content, plan.AdaptiveAction);
+            () => plan.Generation.Prompt.Text, () => _choices[0].Content, plan.AdaptiveAction);
 
     protected override IResult Whole(GenerationUsage usage) => TypedResults.Json(
         new ChatCompletion(_id, Context.Created, Context.Model, [.. _choices.Select(c => c.ToChoice())], WireValues.Usage(usage), TimingsOf(usage)),

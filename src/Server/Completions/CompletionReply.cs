@@ -33,7 +33,7 @@ internal sealed class CompletionReply(CompletionPlan plan, ReplyContext context)
 
     // No think-mode decision is recorded: a raw completion has none.
     protected override void Completed(GenerationUsage usage) =>
-        Context.Telemetry.Completed(_id, Context.Model, "raw", usage, [], plan.Generation.Prompt.Text, _choices[0].Text);
+        Context.Telemetry.Completed(_id, Context.Model, "raw", usage, [], () => plan.Generation.Prompt.Text, () => _choices[0].Text);
 
     protected override IResult Whole(GenerationUsage usage) => TypedResults.Json(
         Chunk([.. _choices.Select(c => c.ToChoice(plan.Logprobs))]) with { Usage = WireValues.Usage(usage), Timings = TimingsOf(usage) },

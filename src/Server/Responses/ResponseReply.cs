@@ -57,7 +57,7 @@ internal sealed class ResponseReply(ResponsePlan plan, ReplyContext context, Wir
     }
 
     protected override void Completed(GenerationUsage usage) =>
-        Context.Telemetry.Completed(_id, Context.Model, plan.Chat.DecisionSource, usage, Finished, plan.Chat.Generation.Prompt.Text, _choice.Content,
+        Context.Telemetry.Completed(_id, Context.Model, plan.Chat.DecisionSource, usage, Finished, () => plan.Chat.Generation.Prompt.Text, () => _choice.Content,
             plan.Chat.AdaptiveAction);
 
     /// <summary>Follows an update through the choice; returns the deltas it releases.</summary>
