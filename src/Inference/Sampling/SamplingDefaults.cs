@@ -1,4 +1,5 @@
 using System.Globalization;
+using static HiPO.Gguf.GgufSamplingKeys;
 
 namespace HiPO.Inference.Sampling;
 
@@ -11,12 +12,6 @@ namespace HiPO.Inference.Sampling;
 /// </summary>
 public sealed record SamplingDefaults(float Temperature, float TopP, int TopK, float MinP, float RepetitionPenalty)
 {
-    public const string TemperatureKey = "general.sampling.temp";
-    public const string TopKKey = "general.sampling.top_k";
-    public const string TopPKey = "general.sampling.top_p";
-    public const string MinPKey = "general.sampling.min_p";
-    public const string RepetitionPenaltyKey = "general.sampling.penalty_repeat";
-
     public static SamplingDefaults Fallback { get; } = new(0.6f, 0.95f, 20, 0f, 1f);
 
     /// <summary>The defaults a model's metadata gives, with the keys that were found (empty when none: all fallback).</summary>

@@ -32,15 +32,15 @@ internal sealed record HfGenerationConfig(float? Temperature, float? TopP, int? 
     public void WriteTo(GgufWriter writer)
     {
         if (Temperature is { } temperature)
-            writer.AddFloat32("general.sampling.temp", temperature);
+            writer.AddFloat32(GgufSamplingKeys.TemperatureKey, temperature);
         if (TopK is { } topK)
-            writer.AddInt32("general.sampling.top_k", topK);
+            writer.AddInt32(GgufSamplingKeys.TopKKey, topK);
         if (TopP is { } topP)
-            writer.AddFloat32("general.sampling.top_p", topP);
+            writer.AddFloat32(GgufSamplingKeys.TopPKey, topP);
         if (MinP is { } minP)
-            writer.AddFloat32("general.sampling.min_p", minP);
+            writer.AddFloat32(GgufSamplingKeys.MinPKey, minP);
         if (RepetitionPenalty is { } penalty)
-            writer.AddFloat32("general.sampling.penalty_repeat", penalty);
+            writer.AddFloat32(GgufSamplingKeys.RepetitionPenaltyKey, penalty);
     }
 
     private static float? Number(JsonElement root, string name) =>

@@ -1,5 +1,4 @@
 using System.Net.ServerSentEvents;
-using System.Security.Cryptography;
 using HiPO.Inference.Scheduling;
 using HiPO.Server.Generation;
 using HiPO.Server.OpenAI;
@@ -9,7 +8,7 @@ namespace HiPO.Server.Chat;
 /// <summary>A chat completion's reply: each choice's deltas (answer, reasoning, think mode, tool calls) as chunks, or the whole completion.</summary>
 internal sealed class ChatReply(ChatPlan plan, ReplyContext context, WireFormat wire) : ChunkedReply<ChatCompletionChunk, ChunkChoice>(context, wire.Chunk, plan.IncludeUsage)
 {
-    private readonly string _id = "chatcmpl-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
+    private readonly string _id = WireIds.New("chatcmpl-");
     private readonly ChoiceAccumulator[] _choices = [.. Enumerable.Range(0, plan.Generation.Choices).Select(i => new ChoiceAccumulator(i, plan))];
 
     public override IEnumerable<SseItem<SseData>> Opening() =>
@@ -43,7 +42,7 @@ internal sealed class ChatReply(ChatPlan plan, ReplyContext context, WireFormat 
 
     protected override void Completed(GenerationUsage usage) =>
         Context.Telemetry.Completed(_id, Context.Model, plan.DecisionSource, usage, [.. Finished.OrderBy(f => f.Choice)],
-            plan.Generation.Prompt.Text, _choices[0].Content, plan.AdaptiveAction);
+            () => plan.Generation.Prompt.Text, () => _choices[0].Content, plan.AdaptiveAction);
 
     protected override IResult Whole(GenerationUsage usage) => TypedResults.Json(
         new ChatCompletion(_id, Context.Created, Context.Model, [.. _choices.Select(c => c.ToChoice())], WireValues.Usage(usage), TimingsOf(usage)),

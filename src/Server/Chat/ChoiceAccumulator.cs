@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using HiPO.Inference.Scheduling;
 using HiPO.ModeParsing;
@@ -93,7 +92,7 @@ internal sealed class ChoiceAccumulator(int index, ChatPlan plan)
         {
             if (piece.ToolCall is { } call)
             {
-                var toolCall = new ToolCall("call_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)), new FunctionCall(call.Name, call.Arguments));
+                var toolCall = new ToolCall(WireIds.New("call_"), new FunctionCall(call.Name, call.Arguments));
                 deltas.Add(new ChatDelta { ToolCalls = [new ToolCallDelta(_toolCalls.Count, toolCall.Id, toolCall.Function)] });
                 _toolCalls.Add(toolCall);
             }

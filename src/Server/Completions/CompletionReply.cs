@@ -1,5 +1,4 @@
 using System.Net.ServerSentEvents;
-using System.Security.Cryptography;
 using HiPO.Inference.Scheduling;
 using HiPO.Server.Generation;
 using HiPO.Server.OpenAI;
@@ -10,7 +9,7 @@ namespace HiPO.Server.Completions;
 internal sealed class CompletionReply(CompletionPlan plan, ReplyContext context)
     : ChunkedReply<TextCompletion, TextChoice>(context, OpenAiJsonContext.Default.TextCompletion, plan.IncludeUsage)
 {
-    private readonly string _id = "cmpl-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
+    private readonly string _id = WireIds.New("cmpl-");
     private readonly TextChoiceAccumulator[] _choices = [.. Enumerable.Range(0, plan.Generation.Choices).Select(i => new TextChoiceAccumulator(i, plan.Echo))];
 
     public override IEnumerable<SseItem<SseData>> Opening() => plan.Echo is { } echo
@@ -34,7 +33,7 @@ internal sealed class CompletionReply(CompletionPlan plan, ReplyContext context)
 
     // No think-mode decision is recorded: a raw completion has none.
     protected override void Completed(GenerationUsage usage) =>
-        Context.Telemetry.Completed(_id, Context.Model, "raw", usage, [], plan.Generation.Prompt.Text, _choices[0].Text);
+        Context.Telemetry.Completed(_id, Context.Model, "raw", usage, [], () => plan.Generation.Prompt.Text, () => _choices[0].Text);
 
     protected override IResult Whole(GenerationUsage usage) => TypedResults.Json(
         Chunk([.. _choices.Select(c => c.ToChoice(plan.Logprobs))]) with { Usage = WireValues.Usage(usage), Timings = TimingsOf(usage) },

@@ -10,17 +10,10 @@ namespace HiPO.Server.Generation;
 /// writes what both share: engine errors as error events, each choice's finish, the timings on the last finish, the usage
 /// chunk, <c>data: [DONE]</c>, and for a whole response the 503 when the engine failed.
 /// </summary>
-public abstract class ChunkedReply<TChunk, TChoice>(ReplyContext context, JsonTypeInfo<TChunk> chunkType, bool includeUsage) : GenerationReply
+public abstract class ChunkedReply<TChunk, TChoice>(ReplyContext context, JsonTypeInfo<TChunk> chunkType, bool includeUsage) : GenerationReply(context)
     where TChunk : CompletionEnvelope<TChoice>
 {
-    private readonly List<ChoiceFinished> _finished = [];
     private TChunk? _last;
-    private GenerationUsage? _usage;
-
-    protected ReplyContext Context => context;
-
-    /// <summary>The finished choices, in the order they finished.</summary>
-    protected IReadOnlyList<ChoiceFinished> Finished => _finished;
 
     /// <summary>Follows a piece of text; when streaming, adds the events of the chunks it releases.</summary>
     /// <param name="events">The stream's events, or null for a whole response (no chunk to build).</param>
@@ -36,27 +29,21 @@ public abstract class ChunkedReply<TChunk, TChoice>(ReplyContext context, JsonTy
     /// <summary>A chunk of this reply (its id, creation time and model) around these choices.</summary>
     protected abstract TChunk Chunk(IReadOnlyList<TChoice> choices);
 
-    /// <summary>Records the request's metrics and log line.</summary>
-    protected abstract void Completed(GenerationUsage usage);
-
     /// <summary>The whole response object.</summary>
     protected abstract IResult Whole(GenerationUsage usage);
 
-    protected Timings? TimingsOf(GenerationUsage usage) => context.Timings ? WireValues.Timings(usage) : null;
+    protected Timings? TimingsOf(GenerationUsage usage) => Context.Timings ? WireValues.Timings(usage) : null;
 
     public override IEnumerable<SseItem<SseData>> Closing() => [SseData.Done];
 
-    public override void Track(GenerationUpdate update, List<SseItem<SseData>>? events)
+    protected override void Follow(GenerationUpdate update, List<SseItem<SseData>>? events)
     {
         switch (update)
         {
             case ReplyUpdate reply:
-                if (reply.Event.Text.Length > 0)
-                    context.Telemetry.OnText();
                 Add(reply, events);
                 break;
             case ChoiceFinished finished:
-                _finished.Add(finished);
                 Finish(finished, events);
                 if (events is null)
                     break;
@@ -70,9 +57,7 @@ public abstract class ChunkedReply<TChunk, TChoice>(ReplyContext context, JsonTy
                     _last = end;
                 }
                 break;
-            case GenerationCompleted completed:
-                var usage = _usage = completed.Usage;
-                Completed(usage);
+            case GenerationCompleted { Usage: var usage }:
                 if (events is null)
                     break;
                 if (_last is not null)
@@ -85,13 +70,8 @@ public abstract class ChunkedReply<TChunk, TChoice>(ReplyContext context, JsonTy
         }
     }
 
-    public override IResult Result(HttpContext http)
-    {
-        var error = _finished.FirstOrDefault(f => f.Error is not null)?.Error;
-        if (error is not null || _usage is not { } usage)
-            return ApiException.Unavailable(error ?? "The request was not completed.", "engine_error", TimeSpan.FromSeconds(1)).ToResult(http);
-        return Whole(usage);
-    }
+    // Without an engine error the generation completed, with its usage.
+    public override IResult Result(HttpContext http) => EngineError is { } error ? Unavailable(error, http) : Whole(CompletedUsage!);
 
     protected SseItem<SseData> Event(TChunk chunk) => SseData.Event(chunk, chunkType);
 }

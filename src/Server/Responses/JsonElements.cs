@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using HiPO.Server.OpenAI;
 
 namespace HiPO.Server.Responses;
 
@@ -14,7 +15,7 @@ internal static class JsonElements
         return document.RootElement.Clone();
     }
 
-    public static JsonElement String(string value) => Write(w => w.WriteStringValue(value));
+    public static JsonElement String(string value) => JsonSerializer.SerializeToElement(value, OpenAiJsonContext.Default.String);
 
     public static JsonElement Write(Action<Utf8JsonWriter> write)
     {

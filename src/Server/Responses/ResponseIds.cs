@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using HiPO.Server.Generation;
 
 namespace HiPO.Server.Responses;
 
@@ -10,5 +10,5 @@ public static class ResponseIds
     public const string MessagePrefix = "msg_";
     public const string FunctionCallPrefix = "fc_";
 
-    public static string New(string prefix) => prefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+    public static string New(string prefix) => WireIds.New(prefix, 24);
 }

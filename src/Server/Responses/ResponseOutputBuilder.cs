@@ -6,7 +6,7 @@ namespace HiPO.Server.Responses;
 /// <summary>
 /// Builds a response's output items from its chat deltas (the ones chat completions streams) and the semantic events that
 /// announce them, numbered in order: a <c>reasoning</c> item while the model reasons, then a <c>message</c> item for the
-/// answer and a <c>function_call</c> item per tool call. A whole response is built the same way, its events unsent.
+/// answer and a <c>function_call</c> item per tool call. A whole response builds the same items and no events.
 /// </summary>
 /// <param name="includeReasoning">Whether the reasoning becomes an output item (the request's <c>include_reasoning</c>).</param>
 /// <param name="summary">Whether the request asked for a reasoning summary: HiPO's reasoning is never hidden, so it is its own summary.</param>
@@ -18,7 +18,7 @@ internal sealed class ResponseOutputBuilder(bool includeReasoning, bool summary)
     }
 
     private readonly List<ResponseItem> _output = [];
-    private readonly List<ResponseStreamEvent> _events = [];
+    private List<ResponseStreamEvent>? _events;
     private OpenItem? _open;
     private bool _reasoningOpened;
     private string _pendingWhitespace = "";
@@ -27,33 +27,40 @@ internal sealed class ResponseOutputBuilder(bool includeReasoning, bool summary)
     /// <summary>The finished items, in output order.</summary>
     public IReadOnlyList<ResponseItem> Output => _output;
 
-    /// <summary>Numbers an event; every event of the stream goes through here, so that sequence numbers have no gaps.</summary>
-    public ResponseStreamEvent Stamp(ResponseStreamEvent e) => e with { SequenceNumber = _sequence++ };
+    /// <summary>The next event's sequence number; every event of the stream takes one here, so that the numbers have no gaps.</summary>
+    public int NextSequenceNumber() => _sequence++;
 
-    /// <summary>Takes a chat delta; returns the events it adds.</summary>
-    public IReadOnlyList<ResponseStreamEvent> Add(ChatDelta delta)
+    /// <summary>Takes a chat delta; when streaming, adds the events it makes to <paramref name="events"/>.</summary>
+    /// <param name="events">The stream's events, or null for a whole response (no event to build).</param>
+    public void Add(ChatDelta delta, List<ResponseStreamEvent>? events)
     {
+        _events = events;
         if (delta.ThinkMode == "on" || delta.ReasoningContent is not null)
             OpenReasoning();
         if (delta.ReasoningContent is { Length: > 0 } reasoning && _open is { Type: "reasoning" } open)
         {
             open.Text.Append(reasoning);
-            Emit(new ResponseStreamEvent { Type = "response.reasoning_text.delta", ItemId = open.Id, OutputIndex = open.OutputIndex, ContentIndex = 0, Delta = reasoning });
-            if (summary)
-                Emit(new ResponseStreamEvent { Type = "response.reasoning_summary_text.delta", ItemId = open.Id, OutputIndex = open.OutputIndex, SummaryIndex = 0, Delta = reasoning });
+            if (events is not null)
+            {
+                events.Add(new ResponseStreamEvent { Type = "response.reasoning_text.delta", SequenceNumber = _sequence++, ItemId = open.Id, OutputIndex = open.OutputIndex, ContentIndex = 0, Delta = reasoning });
+                if (summary)
+                    events.Add(new ResponseStreamEvent { Type = "response.reasoning_summary_text.delta", SequenceNumber = _sequence++, ItemId = open.Id, OutputIndex = open.OutputIndex, SummaryIndex = 0, Delta = reasoning });
+            }
         }
         if (delta.Content is { Length: > 0 } content)
             AddAnswer(content);
         foreach (var call in delta.ToolCalls ?? [])
             AddCall(call.Id, call.Function);
-        return Drain();
+        _events = null;
     }
 
     /// <summary>Closes the item in progress; <paramref name="status"/> is <c>completed</c>, or <c>incomplete</c> when the reply was cut.</summary>
-    public IReadOnlyList<ResponseStreamEvent> Finish(string status)
+    /// <param name="events">The stream's events, or null for a whole response (no event to build).</param>
+    public void Finish(string status, List<ResponseStreamEvent>? events)
     {
+        _events = events;
         Close(status);
-        return Drain();
+        _events = null;
     }
 
     private void OpenReasoning()
@@ -62,10 +69,12 @@ internal sealed class ResponseOutputBuilder(bool includeReasoning, bool summary)
             return;
         _reasoningOpened = true;
         var open = _open = new OpenItem("reasoning", ResponseIds.New(ResponseIds.ReasoningPrefix), _output.Count);
-        Emit(new ResponseStreamEvent { Type = "response.output_item.added", OutputIndex = open.OutputIndex, Item = Reasoning(open, "in_progress") });
+        if (_events is not { } events)
+            return;
+        events.Add(new ResponseStreamEvent { Type = "response.output_item.added", SequenceNumber = _sequence++, OutputIndex = open.OutputIndex, Item = Reasoning(open.Id, "in_progress", "") });
         if (summary)
-            Emit(new ResponseStreamEvent { Type = "response.reasoning_summary_part.added", ItemId = open.Id, OutputIndex = open.OutputIndex, SummaryIndex = 0, Part = SummaryText("") });
-        Emit(new ResponseStreamEvent { Type = "response.content_part.added", ItemId = open.Id, OutputIndex = open.OutputIndex, ContentIndex = 0, Part = ReasoningText("") });
+            events.Add(new ResponseStreamEvent { Type = "response.reasoning_summary_part.added", SequenceNumber = _sequence++, ItemId = open.Id, OutputIndex = open.OutputIndex, SummaryIndex = 0, Part = SummaryText("") });
+        events.Add(new ResponseStreamEvent { Type = "response.content_part.added", SequenceNumber = _sequence++, ItemId = open.Id, OutputIndex = open.OutputIndex, ContentIndex = 0, Part = ReasoningText("") });
     }
 
     private void AddAnswer(string content)
@@ -80,14 +89,17 @@ internal sealed class ResponseOutputBuilder(bool includeReasoning, bool summary)
             }
             Close("completed");
             var opened = _open = new OpenItem("message", ResponseIds.New(ResponseIds.MessagePrefix), _output.Count);
-            Emit(new ResponseStreamEvent { Type = "response.output_item.added", OutputIndex = opened.OutputIndex, Item = Message(opened, "in_progress") });
-            Emit(new ResponseStreamEvent { Type = "response.content_part.added", ItemId = opened.Id, OutputIndex = opened.OutputIndex, ContentIndex = 0, Part = ResponseContentPart.OutputText("") });
+            if (_events is { } events)
+            {
+                events.Add(new ResponseStreamEvent { Type = "response.output_item.added", SequenceNumber = _sequence++, OutputIndex = opened.OutputIndex, Item = Message(opened.Id, "in_progress", "") });
+                events.Add(new ResponseStreamEvent { Type = "response.content_part.added", SequenceNumber = _sequence++, ItemId = opened.Id, OutputIndex = opened.OutputIndex, ContentIndex = 0, Part = ResponseContentPart.OutputText("") });
+            }
             content = _pendingWhitespace + content;
             _pendingWhitespace = "";
         }
         var open = _open;
         open.Text.Append(content);
-        Emit(new ResponseStreamEvent { Type = "response.output_text.delta", ItemId = open.Id, OutputIndex = open.OutputIndex, ContentIndex = 0, Delta = content, Logprobs = [] });
+        _events?.Add(new ResponseStreamEvent { Type = "response.output_text.delta", SequenceNumber = _sequence++, ItemId = open.Id, OutputIndex = open.OutputIndex, ContentIndex = 0, Delta = content, Logprobs = [] });
     }
 
     private void AddCall(string callId, FunctionCall function)
@@ -98,12 +110,14 @@ internal sealed class ResponseOutputBuilder(bool includeReasoning, bool summary)
         var index = _output.Count;
         ResponseItem Item(string status, string arguments) =>
             new() { Type = "function_call", Id = id, Status = status, CallId = callId, Name = function.Name, Arguments = arguments };
-        Emit(new ResponseStreamEvent { Type = "response.output_item.added", OutputIndex = index, Item = Item("in_progress", "") });
-        Emit(new ResponseStreamEvent { Type = "response.function_call_arguments.delta", ItemId = id, OutputIndex = index, Delta = function.Arguments });
-        Emit(new ResponseStreamEvent { Type = "response.function_call_arguments.done", ItemId = id, OutputIndex = index, Name = function.Name, Arguments = function.Arguments });
         var done = Item("completed", function.Arguments);
         _output.Add(done);
-        Emit(new ResponseStreamEvent { Type = "response.output_item.done", OutputIndex = index, Item = done });
+        if (_events is not { } events)
+            return;
+        events.Add(new ResponseStreamEvent { Type = "response.output_item.added", SequenceNumber = _sequence++, OutputIndex = index, Item = Item("in_progress", "") });
+        events.Add(new ResponseStreamEvent { Type = "response.function_call_arguments.delta", SequenceNumber = _sequence++, ItemId = id, OutputIndex = index, Delta = function.Arguments });
+        events.Add(new ResponseStreamEvent { Type = "response.function_call_arguments.done", SequenceNumber = _sequence++, ItemId = id, OutputIndex = index, Name = function.Name, Arguments = function.Arguments });
+        events.Add(new ResponseStreamEvent { Type = "response.output_item.done", SequenceNumber = _sequence++, OutputIndex = index, Item = done });
     }
 
     private void Close(string status)
@@ -112,61 +126,51 @@ internal sealed class ResponseOutputBuilder(bool includeReasoning, bool summary)
             return;
         _open = null;
         var text = open.Text.ToString();
-        ResponseItem item;
+        var item = open.Type == "reasoning" ? Reasoning(open.Id, status, text) : Message(open.Id, status, text);
+        _output.Add(item);
+        if (_events is not { } events)
+            return;
         if (open.Type == "reasoning")
         {
-            Emit(new ResponseStreamEvent { Type = "response.reasoning_text.done", ItemId = open.Id, OutputIndex = open.OutputIndex, ContentIndex = 0, Text = text });
-            Emit(new ResponseStreamEvent { Type = "response.content_part.done", ItemId = open.Id, OutputIndex = open.OutputIndex, ContentIndex = 0, Part = ReasoningText(text) });
+            events.Add(new ResponseStreamEvent { Type = "response.reasoning_text.done", SequenceNumber = _sequence++, ItemId = open.Id, OutputIndex = open.OutputIndex, ContentIndex = 0, Text = text });
+            events.Add(new ResponseStreamEvent { Type = "response.content_part.done", SequenceNumber = _sequence++, ItemId = open.Id, OutputIndex = open.OutputIndex, ContentIndex = 0, Part = ReasoningText(text) });
             if (summary)
             {
-                Emit(new ResponseStreamEvent { Type = "response.reasoning_summary_text.done", ItemId = open.Id, OutputIndex = open.OutputIndex, SummaryIndex = 0, Text = text });
-                Emit(new ResponseStreamEvent { Type = "response.reasoning_summary_part.done", ItemId = open.Id, OutputIndex = open.OutputIndex, SummaryIndex = 0, Part = SummaryText(text) });
+                events.Add(new ResponseStreamEvent { Type = "response.reasoning_summary_text.done", SequenceNumber = _sequence++, ItemId = open.Id, OutputIndex = open.OutputIndex, SummaryIndex = 0, Text = text });
+                events.Add(new ResponseStreamEvent { Type = "response.reasoning_summary_part.done", SequenceNumber = _sequence++, ItemId = open.Id, OutputIndex = open.OutputIndex, SummaryIndex = 0, Part = SummaryText(text) });
             }
-            item = Reasoning(open, status);
         }
         else
         {
-            Emit(new ResponseStreamEvent { Type = "response.output_text.done", ItemId = open.Id, OutputIndex = open.OutputIndex, ContentIndex = 0, Text = text, Logprobs = [] });
-            Emit(new ResponseStreamEvent { Type = "response.content_part.done", ItemId = open.Id, OutputIndex = open.OutputIndex, ContentIndex = 0, Part = ResponseContentPart.OutputText(text) });
-            item = Message(open, status);
+            events.Add(new ResponseStreamEvent { Type = "response.output_text.done", SequenceNumber = _sequence++, ItemId = open.Id, OutputIndex = open.OutputIndex, ContentIndex = 0, Text = text, Logprobs = [] });
+            events.Add(new ResponseStreamEvent { Type = "response.content_part.done", SequenceNumber = _sequence++, ItemId = open.Id, OutputIndex = open.OutputIndex, ContentIndex = 0, Part = ResponseContentPart.OutputText(text) });
         }
-        _output.Add(item);
-        Emit(new ResponseStreamEvent { Type = "response.output_item.done", OutputIndex = open.OutputIndex, Item = item });
+        events.Add(new ResponseStreamEvent { Type = "response.output_item.done", SequenceNumber = _sequence++, OutputIndex = open.OutputIndex, Item = item });
     }
 
-    private ResponseItem Reasoning(OpenItem open, string status)
+    private ResponseItem Reasoning(string id, string status, string text)
     {
-        var text = open.Text.ToString();
         var finished = status != "in_progress";
         return new ResponseItem
         {
             Type = "reasoning",
-            Id = open.Id,
+            Id = id,
             Status = status,
             Summary = summary && finished ? [SummaryText(text)] : [],
             Content = finished ? [ReasoningText(text)] : [],
         };
     }
 
-    private static ResponseItem Message(OpenItem open, string status) => new()
+    private static ResponseItem Message(string id, string status, string text) => new()
     {
         Type = "message",
-        Id = open.Id,
+        Id = id,
         Status = status,
         Role = "assistant",
-        Content = status == "in_progress" ? [] : [ResponseContentPart.OutputText(open.Text.ToString())],
+        Content = status == "in_progress" ? [] : [ResponseContentPart.OutputText(text)],
     };
 
     private static ResponseContentPart ReasoningText(string text) => new() { Type = "reasoning_text", Text = text };
 
     private static ResponseContentPart SummaryText(string text) => new() { Type = "summary_text", Text = text };
-
-    private void Emit(ResponseStreamEvent e) => _events.Add(Stamp(e));
-
-    private List<ResponseStreamEvent> Drain()
-    {
-        var events = _events.ToList();
-        _events.Clear();
-        return events;
-    }
 }

@@ -12,13 +12,12 @@ namespace HiPO.Server.Responses;
 /// becomes the response object (<c>completed</c>, <c>incomplete</c> for length, <c>failed</c> for an engine error), kept in the
 /// store when the request asks so.
 /// </summary>
-internal sealed class ResponseReply(ResponsePlan plan, ReplyContext context, WireFormat wire, ResponseStore store, string? owner) : GenerationReply
+internal sealed class ResponseReply(ResponsePlan plan, ReplyContext context, WireFormat wire, ResponseStore store, string? owner) : GenerationReply(context)
 {
     private readonly string _id = ResponseIds.New(ResponseIds.ResponsePrefix);
     private readonly ChoiceAccumulator _choice = new(0, plan.Chat);
     private readonly ResponseOutputBuilder _output = new(plan.Chat.IncludeReasoning, plan.Summary is not null);
-    private ChoiceFinished? _finished;
-    private GenerationUsage? _usage;
+    private readonly List<ResponseStreamEvent> _streamed = [];
 
     public override IEnumerable<SseItem<SseData>> Opening()
     {
@@ -27,68 +26,62 @@ internal sealed class ResponseReply(ResponsePlan plan, ReplyContext context, Wir
     }
 
     /// <remarks>The output builder runs for a whole response too: its items are the response's output.</remarks>
-    public override void Track(GenerationUpdate update, List<SseItem<SseData>>? events)
+    protected override void Follow(GenerationUpdate update, List<SseItem<SseData>>? events)
     {
-        foreach (var delta in Follow(update))
-            foreach (var e in _output.Add(delta))
-                events?.Add(Event(e));
+        var streamed = events is null ? null : _streamed;
+        foreach (var delta in Deltas(update))
+            _output.Add(delta, streamed);
+        Write(streamed, events);
     }
 
     public override IEnumerable<SseItem<SseData>> Closing()
     {
-        var (result, closing) = Complete();
-        return [.. closing.Select(Event), Event(Stamp(result.Status switch
+        var closing = new List<SseItem<SseData>>();
+        var result = Complete(_streamed);
+        Write(_streamed, closing);
+        closing.Add(Event(Stamp(result.Status switch
         {
             "completed" => "response.completed",
             "incomplete" => "response.incomplete",
             _ => "response.failed",
-        }, result))];
+        }, result)));
+        return closing;
     }
 
     public override IResult Result(HttpContext http)
     {
-        var (result, _) = Complete();
+        var result = Complete(null);
         return result.Error is { } error
-            ? ApiException.Unavailable(error.Message, "engine_error", TimeSpan.FromSeconds(1)).ToResult(http)
+            ? Unavailable(error.Message, http)
             : TypedResults.Json(result, wire.Response);
     }
 
-    /// <summary>Follows an update through the choice; returns the deltas it releases.</summary>
-    private IReadOnlyList<ChatDelta> Follow(GenerationUpdate update)
-    {
-        switch (update)
-        {
-            case ReplyUpdate reply:
-                if (reply.Event.Text.Length > 0)
-                    context.Telemetry.OnText();
-                return _choice.Add(reply);
-            case ChoiceFinished finished:
-                _finished = finished;
-                return _choice.Finish(finished);
-            case GenerationCompleted completed:
-                _usage = completed.Usage;
-                context.Telemetry.Completed(_id, context.Model, plan.Chat.DecisionSource, completed.Usage, _finished is null ? [] : [_finished],
-                    plan.Chat.Generation.Prompt.Text, _choice.Content, plan.Chat.AdaptiveAction);
-                return [];
-            default:
-                return [];
-        }
-    }
+    protected override void Completed(GenerationUsage usage) =>
+        Context.Telemetry.Completed(_id, Context.Model, plan.Chat.DecisionSource, usage, Finished, () => plan.Chat.Generation.Prompt.Text, () => _choice.Content,
+            plan.Chat.AdaptiveAction);
 
-    /// <summary>The finished response (stored when the request asks so) and the events that close the items still open.</summary>
-    private (ResponseObject Result, IReadOnlyList<ResponseStreamEvent> Closing) Complete()
+    /// <summary>Follows an update through the choice; returns the deltas it releases.</summary>
+    private IReadOnlyList<ChatDelta> Deltas(GenerationUpdate update) => update switch
     {
-        var error = _finished?.Error ?? (_usage is null ? "The request was not completed." : null);
-        var truncated = _finished?.Reason == FinishReason.Length;
+        ReplyUpdate reply => _choice.Add(reply),
+        ChoiceFinished finished => _choice.Finish(finished),
+        _ => [],
+    };
+
+    /// <summary>The finished response (stored when the request asks so); when streaming, adds the events that close the items still open.</summary>
+    private ResponseObject Complete(List<ResponseStreamEvent>? closing)
+    {
+        var error = EngineError;
+        var truncated = Finished.LastOrDefault()?.Reason == FinishReason.Length;
         var status = error is not null ? "failed" : truncated ? "incomplete" : "completed";
-        var closing = _output.Finish(status == "completed" ? "completed" : "incomplete");
+        _output.Finish(status == "completed" ? "completed" : "incomplete", closing);
         var message = _choice.ToChoice().Message;
         var result = Snapshot(status) with
         {
             Output = [.. _output.Output],
             Error = error is null ? null : new ResponseError("server_error", error),
             IncompleteDetails = truncated && error is null ? new IncompleteDetails("max_output_tokens") : null,
-            Usage = _usage is { } usage ? Usage(usage) : null,
+            Usage = CompletedUsage is { } usage ? Usage(usage) : null,
             ThinkMode = message.ThinkMode,
             ThinkModeReason = message.ThinkModeReason,
             ThinkModeSource = message.ThinkModeSource,
@@ -97,7 +90,7 @@ internal sealed class ResponseReply(ResponsePlan plan, ReplyContext context, Wir
         };
         if (plan.Store)
             store.Add(result, [.. plan.Conversation, Reply()], owner);
-        return (result, closing);
+        return result;
     }
 
     /// <summary>The response object without output, as <c>response.created</c> and <c>response.in_progress</c> carry it.</summary>
@@ -107,11 +100,11 @@ internal sealed class ResponseReply(ResponsePlan plan, ReplyContext context, Wir
         return new ResponseObject
         {
             Id = _id,
-            CreatedAt = context.Created,
+            CreatedAt = Context.Created,
             Status = status,
             Instructions = request.Instructions,
             MaxOutputTokens = request.MaxOutputTokens,
-            Model = context.Model,
+            Model = Context.Model,
             Output = [],
             ParallelToolCalls = request.ParallelToolCalls != false,
             PreviousResponseId = request.PreviousResponseId,
@@ -127,7 +120,18 @@ internal sealed class ResponseReply(ResponsePlan plan, ReplyContext context, Wir
         };
     }
 
-    private ResponseStreamEvent Stamp(string type, ResponseObject response) => _output.Stamp(new ResponseStreamEvent { Type = type, Response = response });
+    private ResponseStreamEvent Stamp(string type, ResponseObject response) =>
+        new() { Type = type, SequenceNumber = _output.NextSequenceNumber(), Response = response };
+
+    /// <summary>Moves the builder's events to the stream's.</summary>
+    private void Write(List<ResponseStreamEvent>? streamed, List<SseItem<SseData>>? events)
+    {
+        if (streamed is null || events is null)
+            return;
+        foreach (var e in streamed)
+            events.Add(Event(e));
+        streamed.Clear();
+    }
 
     /// <summary>The reply as the assistant turn a continuation renders: its answer and its function calls (reasoning never returns to the prompt).</summary>
     private ChatMessageInput Reply()

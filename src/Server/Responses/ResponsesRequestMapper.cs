@@ -19,6 +19,9 @@ public sealed partial class ResponsesRequestMapper(ChoicesRequestMapper shared, 
     private static readonly string[] BuiltInTools =
         ["web_search", "web_search_preview", "file_search", "computer_use_preview", "code_interpreter", "image_generation", "mcp", "local_shell", "shell", "apply_patch", "custom"];
 
+    /// <summary>The <c>text</c> object a response echoes when the request set no format.</summary>
+    private static readonly JsonElement PlainText = JsonElements.Parse("""{"format":{"type":"text"}}""");
+
     public ResponsePlan Map(ResponseCreateRequest request, string? owner)
     {
         shared.CheckModel(request.Model);
@@ -170,9 +173,8 @@ public sealed partial class ResponsesRequestMapper(ChoicesRequestMapper shared, 
     /// <summary><c>text.format</c> becomes chat's <c>response_format</c>; returns it and the <c>text</c> object the response echoes.</summary>
     private static (JsonElement? Format, JsonElement Text) MapText(JsonElement? text)
     {
-        var plain = JsonElements.Parse("""{"format":{"type":"text"}}""");
         if (text is null or { ValueKind: JsonValueKind.Null })
-            return (null, plain);
+            return (null, PlainText);
         if (text.Value.ValueKind != JsonValueKind.Object)
             throw ApiException.Invalid("text must be an object.", "text", "invalid_type");
         JsonElement? format = null;
@@ -192,7 +194,7 @@ public sealed partial class ResponsesRequestMapper(ChoicesRequestMapper shared, 
                     throw ApiException.Invalid($"Unknown parameter: 'text.{property.Name}'. Supported: 'format' and 'verbosity'.", "text." + property.Name, "unknown_parameter");
             }
         }
-        return (format, text.Value.TryGetProperty("format", out _) ? text.Value : plain);
+        return (format, text.Value.TryGetProperty("format", out _) ? text.Value : PlainText);
     }
 
     private static JsonElement? MapFormat(JsonElement format)

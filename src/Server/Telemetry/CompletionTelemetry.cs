@@ -26,7 +26,9 @@ public sealed class CompletionTelemetry(HipoMetrics metrics, ILogger logger, Tel
         _last = now;
     }
 
-    public void Completed(string id, string model, string thinkModeSource, GenerationUsage usage, IReadOnlyList<ChoiceFinished> choices, string prompt, string reply,
+    /// <param name="prompt">The prompt's text, built only when Telemetry:LogContent logs it.</param>
+    /// <param name="reply">The first choice's text, likewise.</param>
+    public void Completed(string id, string model, string thinkModeSource, GenerationUsage usage, IReadOnlyList<ChoiceFinished> choices, Func<string> prompt, Func<string> reply,
         PressureLevel adaptive = PressureLevel.Normal)
     {
         var duration = Stopwatch.GetElapsedTime(_started);
@@ -45,7 +47,7 @@ public sealed class CompletionTelemetry(HipoMetrics metrics, ILogger logger, Tel
             usage.ReasoningTokens, Name(first?.Summary.Mode) ?? "undecided", thinkModeSource, HipoMetrics.ActionName(adaptive), usage.QueueWait.TotalMilliseconds,
             _firstToken?.TotalMilliseconds, duration.TotalMilliseconds);
         if (options.LogContent)
-            logger.LogInformation("Content of {RequestId}: prompt={Prompt} reply={Reply}", id, prompt, reply);
+            logger.LogInformation("Content of {RequestId}: prompt={Prompt} reply={Reply}", id, prompt(), reply());
     }
 
     private static string? Name(HiPO.ModeParsing.ThinkMode? mode) => mode?.ToString().ToLowerInvariant();

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 using OpenTelemetry.Trace;
 
 namespace HiPO.Server.Tests.Operations;
@@ -110,6 +111,38 @@ public sealed class ObservabilityTests
         JsonArray a => a.SelectMany(Objects),
         _ => [],
     };
+
+    /// <summary>Prompts and replies reach the log only when Telemetry:LogContent asks (conversations are private), from every endpoint.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Content_is_logged_only_when_asked(bool logContent)
+    {
+        var log = Path.Combine(Directory.CreateTempSubdirectory("hipo-content-log-").FullName, "server.log");
+        await using var server = await RunningServer.StartAsync(TestModels.PathOf(ScriptedModels.ThinkOff), $"--Telemetry:LogContent={logContent}",
+            "--Serilog:MinimumLevel:Override:HiPO.Server.Telemetry=Information",
+            "--Serilog:Using:0=Serilog.Sinks.File", "--Serilog:WriteTo:0:Name=File", $"--Serilog:WriteTo:0:Args:path={log}");
+        const string prompt = "Capital of France?";
+        (await server.PostChatAsync(Ask())).EnsureSuccessStatusCode();
+        (await server.Http.PostAsJsonAsync("/v1/completions", new { prompt, max_tokens = 4 })).EnsureSuccessStatusCode();
+        (await server.Http.PostAsJsonAsync("/v1/responses", new { input = prompt })).EnsureSuccessStatusCode();
+
+        await using var lines = new FileStream(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        // An entry starts with its time stamp; a logged prompt spans lines.
+        var entries = Regex.Split(await new StreamReader(lines).ReadToEndAsync(), @"\n(?=\d{4}-\d{2}-\d{2} )");
+        Assert.Equal(3, entries.Count(e => e.Contains("] Completed ", StringComparison.Ordinal)));
+        var content = entries.Where(e => e.Contains("] Content of ", StringComparison.Ordinal)).ToList();
+        if (!logContent)
+        {
+            Assert.Empty(content);
+            return;
+        }
+        Assert.Equal(3, content.Count);
+        Assert.All(content, l => Assert.Contains(prompt, l));
+        var answer = ScriptedModels.ThinkOff.Answer!;
+        Assert.Contains(answer, content[0]);
+        Assert.Contains(answer, content[2]);
+    }
 
     [Fact]
     public async Task Responses_carry_timings_unless_turned_off()
