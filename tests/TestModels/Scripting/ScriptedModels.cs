@@ -53,6 +53,10 @@ public static class ScriptedModels
         return new ScriptedFixture(builder, judge, reasoning, answer);
     }
 
+    /// <summary>A think-off reply up to its answer: the judge text, the decision, and the opened answer block.</summary>
+    private static ScriptPiece[] ThinkOffOpening(WordSplitter words, string judge) =>
+        [.. words.Split(judge + "\n"), "</judge>", "\n\n", "<think_off>", "<answer>"];
+
     private static ScriptedFixture BuildThinkOff()
     {
         const string judge = "This is a simple factual question, so no reasoning is needed.";
@@ -60,7 +64,7 @@ public static class ScriptedModels
         var words = new WordSplitter();
         var builder = new ScriptedModelBuilder("scripted-think-off").Chain(after: "\n",
         [
-            .. words.Split(judge + "\n"), "</judge>", "\n\n", "<think_off>", "<answer>",
+            .. ThinkOffOpening(words, judge),
             .. words.Split("\n" + answer + "\n"), "</answer>", EndOfTurn,
         ]);
         return new ScriptedFixture(builder, judge, reasoning: null, answer);
@@ -73,7 +77,7 @@ public static class ScriptedModels
         var words = new WordSplitter();
         var builder = new ScriptedModelBuilder("scripted-multibyte").Chain(after: "\n",
         [
-            .. words.Split(judge + "\n"), "</judge>", "\n\n", "<think_off>", "<answer>",
+            .. ThinkOffOpening(words, judge),
             "\n你好，", .. ScriptPiece.BytesOf("世"), .. words.Split("界！ Here is a smile: "),
             .. ScriptPiece.BytesOf("😀"), .. words.Split(" and goodbye.\n"), "</answer>", EndOfTurn,
         ]);
@@ -85,7 +89,7 @@ public static class ScriptedModels
         const string judge = "Repeating forever needs no reasoning.";
         var words = new WordSplitter();
         var builder = new ScriptedModelBuilder("scripted-endless")
-            .Chain(after: "\n", [.. words.Split(judge + "\n"), "</judge>", "\n\n", "<think_off>", "<answer>"])
+            .Chain(after: "\n", ThinkOffOpening(words, judge))
             .Loop(after: "<answer>", words.Split("\nThis reply never ends."));
         return new ScriptedFixture(builder, judge, reasoning: null, answer: null);
     }
