@@ -35,11 +35,13 @@ public static class BenchmarkRunner
         ProxyReport? proxy = null;
         SharedPrefixResult? shared = null;
         AdaptiveThinkingResult? adaptive = null;
+        // The model of phases (a) to (c) and (f): the one given, the scripted one in a quick run, else the random 1.7B-shape one.
+        async Task<string> ShapeModelAsync() => settings.ModelPath
+            ?? (settings.Quick ? scripted : await BenchModels.EnsureRandomAsync(settings.ModelsFolder, settings.Quantization, settings.Seed, log, cancellation));
         log.Line($"Machine: {Environment.ProcessorCount} cores; every engine sequence greedy, every request think_mode off with control tokens banned");
         if (phases.HasFlag(BenchmarkPhases.Shape))
         {
-            var model = settings.ModelPath
-                ?? (settings.Quick ? scripted : await BenchModels.EnsureRandomAsync(settings.ModelsFolder, settings.Quantization, settings.Seed, log, cancellation));
+            var model = await ShapeModelAsync();
             modelInfo = new ModelInfo(model, new FileInfo(model).Length, Describe(settings, model == scripted));
             (engine, serving, multiTurn) = await MeasureShapeAsync(model, modelInfo, settings, log, cancellation);
         }
@@ -57,8 +59,7 @@ public static class BenchmarkRunner
         if (phases.HasFlag(BenchmarkPhases.Shared))
         {
             log.Line($"(f) Shared prefix: {settings.SharedPrefixRequests} requests with one {settings.SharedPrefixTokens}-token system prompt");
-            var model = settings.ModelPath
-                ?? (settings.Quick ? scripted : await BenchModels.EnsureRandomAsync(settings.ModelsFolder, settings.Quantization, settings.Seed, log, cancellation));
+            var model = await ShapeModelAsync();
             shared = await SharedPrefixBurst.MeasureAsync(model, settings, log, cancellation);
         }
 
